@@ -1,0 +1,3 @@
+#![forbid(unsafe_code)]
+//! zc
+pub use zc_traits::*;

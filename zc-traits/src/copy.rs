@@ -1,0 +1,725 @@
+//! `copy()`: Go's `io.Copy` order over the endpoint traits, as a poll-driven state machine.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::endpoint::{Handoff, Progress, Sink, Source};
+use crate::kernel::{self, Kernel, Step};
+
+/// Bytes a copy may move in one poll before it yields to the executor, by default.
+///
+/// nginx caps one `sendfile` at 2 MiB (`sendfile_max_chunk`) for the same reason: one big
+/// transfer must not starve the other connections served by its thread.
+pub const DEFAULT_MAX_PER_POLL: u64 = 4 << 20;
+
+/// The buffered path's buffer size, by default (allocated only when the buffered path runs).
+pub const DEFAULT_BUFFER_SIZE: usize = 64 << 10;
+
+/// The path that moved a copy's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CopyPath {
+    /// `sendfile(2)`: a file into a socket, a pipe or another file.
+    Sendfile,
+    /// `splice(2)`: a socket or pipe into a socket, a pipe or a file.
+    Splice,
+    /// `copy_file_range(2)`: a file into a file, possibly sharing extents (reflink).
+    CopyFileRange,
+    /// The source's own [`WriterTo`](crate::WriterTo).
+    WriterTo,
+    /// The destination's own [`ReaderFrom`](crate::ReaderFrom).
+    ReaderFrom,
+    /// A user-space buffer: `read` then `write`.
+    Buffered,
+}
+
+impl CopyPath {
+    /// True for the paths that move bytes inside the kernel.
+    pub fn is_zero_copy(self) -> bool {
+        matches!(
+            self,
+            CopyPath::Sendfile | CopyPath::Splice | CopyPath::CopyFileRange
+        )
+    }
+}
+
+impl fmt::Display for CopyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CopyPath::Sendfile => "sendfile",
+            CopyPath::Splice => "splice",
+            CopyPath::CopyFileRange => "copy_file_range",
+            CopyPath::WriterTo => "writer_to",
+            CopyPath::ReaderFrom => "reader_from",
+            CopyPath::Buffered => "buffered",
+        })
+    }
+}
+
+/// What a copy did: the bytes delivered and the path that moved them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    bytes: u64,
+    kernel_bytes: u64,
+    path: CopyPath,
+}
+
+impl Report {
+    /// Bytes that reached the destination, over every path.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The main path: the kernel path if the copy took one (even when it found the source
+    /// empty), else the path that moved the bytes.
+    pub fn path(&self) -> CopyPath {
+        self.path
+    }
+
+    /// Bytes moved inside the kernel (sendfile, splice, copy_file_range).
+    pub fn kernel_bytes(&self) -> u64 {
+        self.kernel_bytes
+    }
+
+    /// Bytes that went through user space: a buffered reader's leftovers, a `WriterTo`, a
+    /// `ReaderFrom`, or the buffered path.
+    pub fn user_bytes(&self) -> u64 {
+        self.bytes - self.kernel_bytes
+    }
+}
+
+/// The error of a failed copy: the cause, and what was delivered before it (Go's `(n, err)`).
+///
+/// Every copy function of zc returns it inside an [`io::Error`] of the cause's
+/// [`ErrorKind`](io::ErrorKind), so `err.kind()` still reads `BrokenPipe` or `UnexpectedEof`.
+/// Get it back with [`CopyError::of`] or [`delivered`](crate::delivered).
+#[derive(Debug)]
+pub struct CopyError {
+    source: io::Error,
+    report: Report,
+}
+
+impl CopyError {
+    /// The `CopyError` inside an `io::Error` returned by a zc copy, if it is one.
+    pub fn of(err: &io::Error) -> Option<&CopyError> {
+        err.get_ref()?.downcast_ref::<CopyError>()
+    }
+
+    /// Bytes that reached the destination before the error.
+    pub fn delivered(&self) -> u64 {
+        self.report.bytes
+    }
+
+    /// What the copy had done when it failed.
+    pub fn report(&self) -> Report {
+        self.report
+    }
+
+    /// The cause.
+    pub fn cause(&self) -> &io::Error {
+        &self.source
+    }
+
+    /// The cause, by value.
+    pub fn into_cause(self) -> io::Error {
+        self.source
+    }
+
+    fn into_io(self) -> io::Error {
+        io::Error::new(self.source.kind(), self)
+    }
+}
+
+impl fmt::Display for CopyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (zc copy failed after delivering {} bytes)",
+            self.source, self.report.bytes
+        )
+    }
+}
+
+impl StdError for CopyError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Bytes a failed zc copy delivered before its error; `None` if `err` did not come from one.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let mut src: &[u8] = b"hello";
+/// let mut dst = zc_traits::FuturesIo::new(FailAfter(3));
+/// let err = zc_traits::copy::<zc_traits::Neutral, _, _>(&mut src, &mut dst).await.unwrap_err();
+/// assert_eq!(zc_traits::delivered(&err), Some(3));
+/// # });
+/// # struct FailAfter(usize);
+/// # impl futures_io::AsyncWrite for FailAfter {
+/// #     fn poll_write(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>, b: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+/// #         if self.0 == 0 { return std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())); }
+/// #         let n = b.len().min(self.0); self.0 -= n; std::task::Poll::Ready(Ok(n))
+/// #     }
+/// #     fn poll_flush(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> { std::task::Poll::Ready(Ok(())) }
+/// #     fn poll_close(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> { std::task::Poll::Ready(Ok(())) }
+/// # }
+/// ```
+pub fn delivered(err: &io::Error) -> Option<u64> {
+    CopyError::of(err).map(CopyError::delivered)
+}
+
+/// How a copy runs: strictness, fairness and the buffered path's buffer.
+///
+/// # Examples
+///
+/// Demand zero-copy: the copy fails with `ErrorKind::Unsupported` instead of falling back.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let mut src: &[u8] = b"bytes in memory have no kernel object";
+/// let mut dst = Vec::new();
+/// let err = zc_traits::CopyOptions::new()
+///     .strict(true)
+///     .copy::<zc_traits::Neutral, _, _>(&mut src, &mut dst)
+///     .await
+///     .unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+/// assert!(dst.is_empty());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CopyOptions {
+    strict: bool,
+    max_per_poll: u64,
+    buffer_size: usize,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions::new()
+    }
+}
+
+impl CopyOptions {
+    /// The defaults: not strict, [`DEFAULT_MAX_PER_POLL`], [`DEFAULT_BUFFER_SIZE`].
+    pub const fn new() -> Self {
+        CopyOptions {
+            strict: false,
+            max_per_poll: DEFAULT_MAX_PER_POLL,
+            buffer_size: DEFAULT_BUFFER_SIZE,
+        }
+    }
+
+    /// With `true`, the copy moves bytes only inside the kernel and fails with
+    /// `ErrorKind::Unsupported` (saying why) where it would fall back to a user-space copy.
+    /// This is the answer to Java's `transferTo`, which falls back silently.
+    ///
+    /// Bytes a buffered reader already holds in memory are still written first.
+    pub const fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The most bytes moved in one poll before the copy yields to the executor (at least 1).
+    pub const fn max_per_poll(mut self, bytes: u64) -> Self {
+        self.max_per_poll = if bytes == 0 { 1 } else { bytes };
+        self
+    }
+
+    /// The buffered path's buffer size (at least 1).
+    pub const fn buffer_size(mut self, bytes: usize) -> Self {
+        self.buffer_size = if bytes == 0 { 1 } else { bytes };
+        self
+    }
+
+    /// Copies `src` to `dst` with these options; see [`copy_report`](crate::copy_report).
+    ///
+    /// # Errors
+    ///
+    /// As [`copy_report`](crate::copy_report); in strict mode also `ErrorKind::Unsupported`
+    /// when no kernel path fits the two ends.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`copy`](crate::copy).
+    pub async fn copy<Rt, S, D>(&self, src: &mut S, dst: &mut D) -> io::Result<Report>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        Copy {
+            src,
+            dst,
+            state: CopyState::new(*self),
+            _rt: PhantomData::<fn() -> Rt>,
+        }
+        .await
+    }
+}
+
+/// Copies everything from `src` to `dst`, in the kernel when it can, and returns the bytes
+/// delivered.
+///
+/// The order is Go's `io.Copy`: the source's [`WriterTo`](crate::WriterTo), then the
+/// destination's [`ReaderFrom`](crate::ReaderFrom), then the kernel (`copy_file_range`,
+/// `sendfile`, `splice`), then a buffered `read`/`write` loop. A faster path gives up only
+/// before it has delivered a byte; the buffered path then continues exactly where it stopped.
+/// The destination is flushed at the end, as `tokio::io::copy` does.
+///
+/// A file source is read from its current position, which advances by exactly the bytes that
+/// reached the destination.
+///
+/// # Errors
+///
+/// The first error of either end. The returned `io::Error` keeps the cause's kind and carries
+/// a [`CopyError`] with the bytes delivered before it ([`delivered`](crate::delivered)).
+///
+/// # Cancel safety
+///
+/// Dropping the future stops the copy. Bytes delivered so far stay delivered, and a file
+/// source's position equals the bytes that reached the destination. Bytes already taken from
+/// the source and not yet delivered are lost: those in the buffered path's buffer (as with
+/// `tokio::io::copy`) or inside a splice pipe, which is then closed rather than reused.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let mut file = tempfile::tempfile()?;
+/// std::io::Write::write_all(&mut file, b"hello")?;
+/// std::io::Seek::rewind(&mut file)?;
+/// let mut out = Vec::new();
+/// let n = zc_traits::copy::<zc_traits::Neutral, _, _>(&mut file, &mut out).await?;
+/// assert_eq!((n, &out[..]), (5, &b"hello"[..]));
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub async fn copy<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<u64>
+where
+    S: Source<Rt> + ?Sized,
+    D: Sink<Rt> + ?Sized,
+{
+    copy_report(src, dst).await.map(|r| r.bytes())
+}
+
+/// [`copy`], returning a [`Report`] that says which path moved the bytes.
+///
+/// # Errors
+///
+/// As [`copy`].
+///
+/// # Cancel safety
+///
+/// As [`copy`].
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// let mut src = tempfile::tempfile()?;
+/// std::io::Write::write_all(&mut src, &[7u8; 10_000])?;
+/// std::io::Seek::rewind(&mut src)?;
+/// let mut dst = tempfile::tempfile()?;
+/// let report = zc_traits::copy_report::<zc_traits::Neutral, _, _>(&mut src, &mut dst).await?;
+/// assert_eq!(report.bytes(), 10_000);
+/// assert!(report.path().is_zero_copy()); // copy_file_range on Linux
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub async fn copy_report<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<Report>
+where
+    S: Source<Rt> + ?Sized,
+    D: Sink<Rt> + ?Sized,
+{
+    CopyOptions::new().copy(src, dst).await
+}
+
+/// [`copy_report`] in strict mode: only kernel paths, else `ErrorKind::Unsupported`.
+///
+/// # Errors
+///
+/// As [`copy`], and `ErrorKind::Unsupported` (before any byte moved) when no kernel path fits
+/// the two ends, with the reason in the message.
+///
+/// # Cancel safety
+///
+/// As [`copy`].
+pub async fn copy_strict<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<Report>
+where
+    S: Source<Rt> + ?Sized,
+    D: Sink<Rt> + ?Sized,
+{
+    CopyOptions::new().strict(true).copy(src, dst).await
+}
+
+#[must_use = "futures do nothing unless polled"]
+struct Copy<'a, S: ?Sized, D: ?Sized, Rt> {
+    src: &'a mut S,
+    dst: &'a mut D,
+    state: CopyState,
+    _rt: PhantomData<fn() -> Rt>,
+}
+
+impl<Rt, S, D> Future for Copy<'_, S, D, Rt>
+where
+    S: Source<Rt> + ?Sized,
+    D: Sink<Rt> + ?Sized,
+{
+    type Output = io::Result<Report>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.state.poll_copy(cx, &mut *this.src, &mut *this.dst)
+    }
+}
+
+// `Copy` holds only `&mut` references and owned state, so it is `Unpin`, and it is `Send`
+// when both ends are.
+impl<S: ?Sized, D: ?Sized, Rt> Unpin for Copy<'_, S, D, Rt> {}
+
+#[derive(Debug)]
+enum Stage {
+    WriterTo,
+    ReaderFrom,
+    Prepare,
+    Drain,
+    Kernel,
+    Buffered,
+    Flush,
+    Done,
+}
+
+/// One copy direction's state; the ends are passed in on every poll, so a relay can run two
+/// of them over the same pair of streams.
+#[derive(Debug)]
+pub(crate) struct CopyState {
+    opts: CopyOptions,
+    stage: Stage,
+    progress: Progress,
+    kernel_bytes: u64,
+    path: Option<CopyPath>,
+    kernel: Option<Kernel>,
+    /// Why the kernel path is out, for strict mode's error.
+    declined: Option<String>,
+    buf: Vec<u8>,
+    pos: usize,
+    cap: usize,
+    read_done: bool,
+    need_flush: bool,
+}
+
+impl CopyState {
+    pub(crate) fn new(opts: CopyOptions) -> CopyState {
+        CopyState {
+            opts,
+            stage: Stage::WriterTo,
+            progress: Progress::new(opts.max_per_poll),
+            kernel_bytes: 0,
+            path: None,
+            kernel: None,
+            declined: None,
+            buf: Vec::new(),
+            pos: 0,
+            cap: 0,
+            read_done: false,
+            need_flush: false,
+        }
+    }
+
+    fn report(&self) -> Report {
+        Report {
+            bytes: self.progress.delivered(),
+            kernel_bytes: self.kernel_bytes,
+            path: self.path.unwrap_or(CopyPath::Buffered),
+        }
+    }
+
+    fn fail(&mut self, err: io::Error) -> io::Error {
+        self.stage = Stage::Done;
+        if let Some(kernel) = &mut self.kernel {
+            kernel.release();
+        }
+        CopyError {
+            source: err,
+            report: self.report(),
+        }
+        .into_io()
+    }
+
+    /// Leaves the kernel stage for the buffered one, or fails in strict mode.
+    fn fall_back(&mut self, reason: String) -> io::Result<()> {
+        if self.opts.strict && self.cap == self.pos {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("zc strict copy: no zero-copy path: {reason}"),
+            ));
+        }
+        self.declined = Some(reason);
+        self.stage = Stage::Buffered;
+        Ok(())
+    }
+
+    pub(crate) fn poll_copy<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &mut S,
+        dst: &mut D,
+    ) -> Poll<io::Result<Report>>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        self.progress.refill(self.opts.max_per_poll);
+        match self.poll_stages(cx, src, dst) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(self.report())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(self.fail(e))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_stages<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut src: &mut S,
+        mut dst: &mut D,
+    ) -> Poll<io::Result<()>>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        loop {
+            match self.stage {
+                Stage::WriterTo => {
+                    // Strict mode wants the kernel, and WriterTo/ReaderFrom run in user space.
+                    let writer = if self.opts.strict {
+                        None
+                    } else {
+                        src.writer_to()
+                    };
+                    let Some(writer) = writer else {
+                        self.stage = Stage::ReaderFrom;
+                        continue;
+                    };
+                    let handoff = ready!(writer.poll_write_to(cx, &mut dst, &mut self.progress))?;
+                    self.stage = self.after_handoff(handoff, CopyPath::WriterTo, Stage::ReaderFrom);
+                }
+                Stage::ReaderFrom => {
+                    let reader = if self.opts.strict {
+                        None
+                    } else {
+                        dst.reader_from()
+                    };
+                    let Some(reader) = reader else {
+                        self.stage = Stage::Prepare;
+                        continue;
+                    };
+                    let handoff = ready!(reader.poll_read_from(cx, &mut src, &mut self.progress))?;
+                    self.stage = self.after_handoff(handoff, CopyPath::ReaderFrom, Stage::Prepare);
+                }
+                Stage::Prepare => {
+                    if src.raw_source().is_none() {
+                        self.fall_back("the source has no kernel object (fd)".into())?;
+                        continue;
+                    }
+                    if dst.raw_sink().is_none() {
+                        self.fall_back("the destination has no kernel object (fd)".into())?;
+                        continue;
+                    }
+                    // A runtime's file may have a read or write in flight, or read-ahead
+                    // buffered; its fd offset is right only after this.
+                    ready!(src.poll_prepare_source(cx))?;
+                    ready!(dst.poll_prepare_sink(cx))?;
+                    let (Some(s), Some(d)) = (src.raw_source(), dst.raw_sink()) else {
+                        self.fall_back("an end lost its kernel object while preparing".into())?;
+                        continue;
+                    };
+                    match kernel::plans(&s, &d) {
+                        Ok((plans, src_kind, dst_kind)) => {
+                            self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));
+                            self.stage = Stage::Drain;
+                        }
+                        Err(reason) => self.fall_back(reason.into())?,
+                    }
+                }
+                Stage::Drain => {
+                    // A buffered reader's bytes come before those still behind its fd.
+                    loop {
+                        let pending = src.buffered();
+                        if pending.is_empty() {
+                            break;
+                        }
+                        ready!(self.progress.poll_budget(cx));
+                        let n = ready!(dst.poll_write(cx, pending))?;
+                        if n == 0 {
+                            return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                        }
+                        src.consume_buffered(n);
+                        self.progress.record(n as u64);
+                        self.need_flush = true;
+                    }
+                    if self.need_flush {
+                        // The kernel writes behind user-space buffers; push them out first.
+                        ready!(dst.poll_flush(cx))?;
+                        self.need_flush = false;
+                    }
+                    self.stage = Stage::Kernel;
+                }
+                Stage::Kernel => ready!(self.poll_kernel(cx, src, dst))?,
+                Stage::Buffered => ready!(self.poll_buffered(cx, src, dst))?,
+                Stage::Flush => {
+                    ready!(dst.poll_flush(cx))?;
+                    if let Some(kernel) = &mut self.kernel {
+                        kernel.release();
+                    }
+                    self.stage = Stage::Done;
+                }
+                Stage::Done => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+
+    fn after_handoff(&mut self, handoff: Handoff, path: CopyPath, next: Stage) -> Stage {
+        if self.progress.delivered() > 0 || handoff == Handoff::Finished {
+            self.path = Some(path);
+        }
+        match handoff {
+            Handoff::Finished => Stage::Flush,
+            Handoff::Fallback => next,
+        }
+    }
+
+    fn poll_kernel<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &mut S,
+        dst: &mut D,
+    ) -> Poll<io::Result<()>>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        let Some(kernel) = &mut self.kernel else {
+            unreachable!("the kernel stage starts after its plans are chosen");
+        };
+        loop {
+            ready!(self.progress.poll_budget(cx));
+            let left = src
+                .limit()
+                .map_or(u64::MAX, |l| l.saturating_sub(kernel.in_pipe() as u64));
+            if left == 0 && kernel.in_pipe() == 0 {
+                self.path = Some(kernel.plan().path());
+                self.stage = Stage::Flush;
+                return Poll::Ready(Ok(()));
+            }
+            let want = left.min(self.progress.budget()).min(usize::MAX as u64) as usize;
+            let (Some(s), Some(d)) = (src.raw_source(), dst.raw_sink()) else {
+                return Poll::Ready(Err(io::Error::other(
+                    "zc: an end stopped answering raw_source/raw_sink mid-copy",
+                )));
+            };
+            let step = ready!(kernel.poll_step(cx, s, d, want.max(1)))?;
+            match step {
+                Step::Moved { taken, delivered } => {
+                    self.path = Some(kernel.plan().path());
+                    if taken > 0 {
+                        src.advance(taken, false)?;
+                    }
+                    self.kernel_bytes += delivered;
+                    self.progress.record(delivered);
+                }
+                Step::Eof => {
+                    src.advance(0, true)?;
+                    self.path = Some(kernel.plan().path());
+                    self.stage = Stage::Flush;
+                    return Poll::Ready(Ok(()));
+                }
+                Step::Decline(err) => {
+                    if kernel.next_plan() {
+                        continue;
+                    }
+                    if kernel.in_pipe() > 0 {
+                        // The destination refused after the source gave bytes to the pipe:
+                        // hand them to the buffered path so none is lost.
+                        kernel.drain_pipe(&mut self.buf)?;
+                        self.pos = 0;
+                        self.cap = self.buf.len();
+                    }
+                    let reason = format!("{:?} declined: {err}", kernel.plan().path());
+                    kernel.release();
+                    self.fall_back(reason)?;
+                    return Poll::Ready(Ok(()));
+                }
+            }
+        }
+    }
+
+    fn poll_buffered<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &mut S,
+        dst: &mut D,
+    ) -> Poll<io::Result<()>>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        loop {
+            if self.pos == self.cap && !self.read_done {
+                if self.opts.strict {
+                    // Only bytes the kernel path had already taken may pass through here.
+                    let reason = self.declined.take().unwrap_or_default();
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        format!("zc strict copy: no zero-copy path: {reason}"),
+                    )));
+                }
+                ready!(self.progress.poll_budget(cx));
+                if self.buf.len() < self.opts.buffer_size {
+                    self.buf.resize(self.opts.buffer_size, 0);
+                }
+                match src.poll_read(cx, &mut self.buf) {
+                    Poll::Ready(Ok(0)) => self.read_done = true,
+                    Poll::Ready(Ok(n)) => {
+                        self.pos = 0;
+                        self.cap = n;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {
+                        // Nothing to read now: push out what the destination buffers, so the
+                        // peer sees the bytes while this copy waits (tokio's copy does too).
+                        if self.need_flush {
+                            ready!(dst.poll_flush(cx))?;
+                            self.need_flush = false;
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            }
+            while self.pos < self.cap {
+                let n = ready!(dst.poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "write zero bytes into the destination",
+                    )));
+                }
+                self.pos += n;
+                self.progress.record(n as u64);
+                self.need_flush = true;
+            }
+            if self.read_done {
+                if self.path.is_none() {
+                    self.path = Some(CopyPath::Buffered);
+                }
+                self.stage = Stage::Flush;
+                return Poll::Ready(Ok(()));
+            }
+        }
+    }
+}

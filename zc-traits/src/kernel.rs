@@ -1,0 +1,370 @@
+//! The kernel loops: sendfile, splice and copy_file_range, written once on top of [`RawEnd`].
+//!
+//! # Strategy
+//!
+//! The copy asks each side what kernel object it has ([`Source::raw_source`],
+//! [`Sink::raw_sink`]), `fstat`s both fds once, and picks a list of plans to try in order:
+//!
+//! | source            | destination               | plans                              |
+//! |-------------------|---------------------------|------------------------------------|
+//! | regular file      | regular file              | copy_file_range, then sendfile     |
+//! | regular file      | socket, pipe, other fd    | sendfile                           |
+//! | polled pipe       | regular file              | splice (direct)                    |
+//! | polled pipe/socket| regular file, polled pipe/socket | splice through a pooled pipe |
+//!
+//! A plan that fails with a "does not fit" errno (`EINVAL`, `ENOSYS`, `EOPNOTSUPP`, `EXDEV`,
+//! `EBADF`, `EPERM`, `ESPIPE`) before its first byte is declined, and the next plan, or the
+//! buffered path, continues. After the first byte an error is the copy's error, reported with
+//! the count: resending from the start would duplicate bytes, and a silent switch would hide a
+//! fault. A first call that returns 0 from a regular file is checked with `pread`, because
+//! `/proc` and `/sys` files report size 0 and answer 0 while they have content.
+//!
+//! Splice through a pipe never mixes two copies' bytes: the pipe is emptied into the
+//! destination before it is refilled, and only an empty pipe goes back to the pool. If the
+//! destination declines while the pipe holds bytes (say an `O_APPEND` file that the hint did
+//! not catch), the bytes are read out of the pipe and written by the buffered path first.
+//!
+//! [`Source::raw_source`]: crate::Source::raw_source
+//! [`Sink::raw_sink`]: crate::Sink::raw_sink
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::task::{ready, Context, Poll};
+
+use crate::endpoint::{Interest, RawEnd};
+use crate::sys::{self, Call, Kind};
+use crate::CopyPath;
+
+/// One way to move bytes in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    CopyFileRange,
+    Sendfile,
+    /// splice(2) from a pipe source straight into a regular file.
+    SpliceDirect,
+    /// splice(2) from the source into a pooled pipe, then from the pipe into the destination.
+    SplicePooled,
+}
+
+impl Plan {
+    pub(crate) fn path(self) -> CopyPath {
+        match self {
+            Plan::CopyFileRange => CopyPath::CopyFileRange,
+            Plan::Sendfile => CopyPath::Sendfile,
+            Plan::SpliceDirect | Plan::SplicePooled => CopyPath::Splice,
+        }
+    }
+
+    fn call(self) -> Call {
+        match self {
+            Plan::CopyFileRange => Call::CopyFileRange,
+            Plan::Sendfile => Call::Sendfile,
+            Plan::SpliceDirect | Plan::SplicePooled => Call::Splice,
+        }
+    }
+}
+
+/// What one kernel step did.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// `taken` bytes left the source, `delivered` bytes reached the destination.
+    Moved { taken: u64, delivered: u64 },
+    /// The source reported end of file, and nothing is left in flight.
+    Eof,
+    /// The current plan does not fit these fds; nothing was delivered by it.
+    Decline(io::Error),
+}
+
+/// The plans for a source and destination, best first, with the reason when there is none.
+pub(crate) fn plans(
+    src: &RawEnd<'_>,
+    dst: &RawEnd<'_>,
+) -> Result<(Vec<Plan>, Kind, Kind), &'static str> {
+    let src_kind = sys::kind(src.fd());
+    let dst_kind = sys::kind(dst.fd());
+    let src_polled = matches!(src, RawEnd::Polled(_));
+    let dst_polled = matches!(dst, RawEnd::Polled(_));
+    if dst_kind == Kind::RegularFile && sys::is_append(dst.fd()) {
+        // sendfile, splice and copy_file_range all refuse O_APPEND destinations.
+        return Err("the destination file is opened with O_APPEND");
+    }
+    let mut plans = match (src_kind, src_polled, dst_kind, dst_polled) {
+        (Kind::RegularFile, false, Kind::RegularFile, false) => {
+            vec![Plan::CopyFileRange, Plan::Sendfile]
+        }
+        (Kind::RegularFile, false, Kind::StreamSocket | Kind::Pipe, _) => vec![Plan::Sendfile],
+        (Kind::RegularFile, false, Kind::Other, false) => vec![Plan::Sendfile],
+        (Kind::Pipe, true, Kind::RegularFile, false) => vec![Plan::SpliceDirect],
+        (Kind::StreamSocket, true, Kind::RegularFile, false) => vec![Plan::SplicePooled],
+        (Kind::Pipe | Kind::StreamSocket, true, Kind::Pipe | Kind::StreamSocket, true) => {
+            vec![Plan::SplicePooled]
+        }
+        (Kind::RegularFile | Kind::Pipe | Kind::StreamSocket, true, ..) => {
+            return Err("the source is polled by a reactor but its fd kind has no kernel path")
+        }
+        (Kind::Pipe | Kind::StreamSocket, false, ..) => {
+            return Err("the source is a blocking pipe or socket; splice needs a polled one")
+        }
+        (Kind::Other, ..) => return Err("the source is not a regular file, pipe or stream socket"),
+        (_, _, Kind::Other, _) => {
+            return Err("the destination is not a regular file, pipe or stream socket")
+        }
+        _ => return Err("the destination is a blocking pipe or socket; splice needs a polled one"),
+    };
+    plans.retain(|p| sys::available(p.call()));
+    if plans.is_empty() {
+        return Err("the kernel lacks the system call this copy needs (ENOSYS)");
+    }
+    Ok((plans, src_kind, dst_kind))
+}
+
+/// The state of the kernel stage of one copy direction.
+#[derive(Debug)]
+pub(crate) struct Kernel {
+    plans: Vec<Plan>,
+    current: usize,
+    src_kind: Kind,
+    dst_kind: Kind,
+    /// Bytes the current plan delivered; a plan declines only while this is 0.
+    plan_delivered: u64,
+    pipe: Option<sys::Pipe>,
+    /// Bytes inside `pipe`, taken from the source and not yet delivered.
+    in_pipe: usize,
+}
+
+impl Kernel {
+    pub(crate) fn new(plans: Vec<Plan>, src_kind: Kind, dst_kind: Kind) -> Kernel {
+        Kernel {
+            plans,
+            current: 0,
+            src_kind,
+            dst_kind,
+            plan_delivered: 0,
+            pipe: None,
+            in_pipe: 0,
+        }
+    }
+
+    pub(crate) fn plan(&self) -> Plan {
+        self.plans[self.current]
+    }
+
+    /// Moves on to the next plan after a decline; `false` when none is left.
+    pub(crate) fn next_plan(&mut self) -> bool {
+        self.current += 1;
+        self.plan_delivered = 0;
+        self.current < self.plans.len()
+    }
+
+    /// Bytes taken from the source that are still in flight inside the pipe.
+    pub(crate) fn in_pipe(&self) -> usize {
+        self.in_pipe
+    }
+
+    /// Moves the bytes left in the pipe into `buf`, for the buffered path to deliver.
+    pub(crate) fn drain_pipe(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
+        let Some(pipe) = &self.pipe else {
+            return Ok(());
+        };
+        buf.clear();
+        buf.resize(self.in_pipe, 0);
+        let mut filled = 0;
+        while filled < self.in_pipe {
+            match pipe.drain_into(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => {
+                    buf.truncate(filled);
+                    return Err(e);
+                }
+            }
+        }
+        buf.truncate(filled);
+        self.in_pipe -= filled;
+        if self.in_pipe != 0 {
+            return Err(io::Error::other("zc: the splice pipe lost bytes"));
+        }
+        Ok(())
+    }
+
+    /// Gives an empty pipe back to the pool; a pipe with bytes inside is closed instead.
+    pub(crate) fn release(&mut self) {
+        if let Some(pipe) = self.pipe.take() {
+            if self.in_pipe == 0 {
+                pipe.recycle();
+            }
+        }
+    }
+
+    /// Runs one syscall of the current plan, moving at most `want` bytes out of the source
+    /// (`want` > 0; the pipe is emptied regardless of `want`).
+    pub(crate) fn poll_step(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: RawEnd<'_>,
+        dst: RawEnd<'_>,
+        want: usize,
+    ) -> Poll<io::Result<Step>> {
+        let plan = self.plan();
+        let dst_kind = self.dst_kind;
+        let src_file = src_fd_if_file(&src, self.src_kind);
+        let result = match plan {
+            Plan::CopyFileRange => {
+                let (input, out) = (src.fd(), dst.fd());
+                sys::copy_file_range(input, out, want)
+            }
+            Plan::Sendfile => {
+                let input = src.fd();
+                ready!(poll_write_leg(cx, dst, dst_kind, &mut |out| {
+                    sys::sendfile(out, input, want)
+                }))
+            }
+            Plan::SpliceDirect => {
+                let out = dst.fd();
+                ready!(poll_read_leg(cx, src, &mut |input| sys::splice(
+                    input, out, want
+                )))
+            }
+            Plan::SplicePooled => return self.poll_pooled(cx, src, dst, want),
+        };
+        Poll::Ready(self.settle(plan, result, src_file))
+    }
+
+    /// Turns a direct plan's syscall result into a step.
+    fn settle(
+        &mut self,
+        plan: Plan,
+        result: io::Result<usize>,
+        src_file: Option<BorrowedFd<'_>>,
+    ) -> io::Result<Step> {
+        match result {
+            Ok(0) => {
+                if self.plan_delivered == 0 {
+                    if let Some(fd) = src_file {
+                        if sys::has_more(fd).unwrap_or(true) {
+                            return Ok(Step::Decline(io::Error::new(
+                                io::ErrorKind::Unsupported,
+                                "the kernel returned 0 bytes from a file that has data (a /proc or /sys file?)",
+                            )));
+                        }
+                    }
+                }
+                Ok(Step::Eof)
+            }
+            Ok(n) => {
+                self.plan_delivered += n as u64;
+                Ok(Step::Moved {
+                    taken: n as u64,
+                    delivered: n as u64,
+                })
+            }
+            Err(e) => self.fail(plan, e),
+        }
+    }
+
+    fn fail(&mut self, plan: Plan, err: io::Error) -> io::Result<Step> {
+        sys::note_unavailable(&err, plan.call());
+        if self.plan_delivered == 0 && sys::is_decline(&err) {
+            Ok(Step::Decline(err))
+        } else {
+            Err(err)
+        }
+    }
+
+    fn poll_pooled(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: RawEnd<'_>,
+        dst: RawEnd<'_>,
+        want: usize,
+    ) -> Poll<io::Result<Step>> {
+        let pipe = match &mut self.pipe {
+            Some(pipe) => pipe,
+            None => match sys::Pipe::new() {
+                Ok(pipe) => self.pipe.insert(pipe),
+                Err(e) => return Poll::Ready(self.fail(Plan::SplicePooled, e)),
+            },
+        };
+        if self.in_pipe > 0 {
+            // Empty the pipe before refilling it, so its bytes leave in order and a pipe
+            // that holds bytes is never shared.
+            let (pipe_out, in_pipe) = (pipe.read_end(), self.in_pipe);
+            let result = match dst {
+                RawEnd::Direct(out) => sys::splice(pipe_out, out, in_pipe),
+                dst => ready!(poll_write_leg(cx, dst, self.dst_kind, &mut |out| {
+                    sys::splice(pipe_out, out, in_pipe)
+                })),
+            };
+            return Poll::Ready(match result {
+                Ok(0) => Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.in_pipe -= n;
+                    self.plan_delivered += n as u64;
+                    Ok(Step::Moved {
+                        taken: 0,
+                        delivered: n as u64,
+                    })
+                }
+                Err(e) => self.fail(Plan::SplicePooled, e),
+            });
+        }
+        let (pipe_in, len) = (pipe.write_end(), want.min(pipe.capacity()));
+        let result = ready!(poll_read_leg(cx, src, &mut |input| sys::splice(
+            input, pipe_in, len
+        )));
+        Poll::Ready(match result {
+            Ok(0) => Ok(Step::Eof),
+            Ok(n) => {
+                self.in_pipe = n;
+                Ok(Step::Moved {
+                    taken: n as u64,
+                    delivered: 0,
+                })
+            }
+            Err(e) => self.fail(Plan::SplicePooled, e),
+        })
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        // A copy dropped mid-way (cancelled) closes a pipe that still holds bytes.
+        self.release();
+    }
+}
+
+fn src_fd_if_file<'a>(src: &RawEnd<'a>, kind: Kind) -> Option<BorrowedFd<'a>> {
+    match (src, kind) {
+        (RawEnd::Direct(fd), Kind::RegularFile) => Some(*fd),
+        _ => None,
+    }
+}
+
+/// Runs `op` on the source fd: at once for a direct fd, on readability for a polled one.
+fn poll_read_leg(
+    cx: &mut Context<'_>,
+    src: RawEnd<'_>,
+    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    match src {
+        RawEnd::Direct(fd) => Poll::Ready(op(fd)),
+        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Readable, op),
+    }
+}
+
+/// Runs `op` on the destination fd: at once for a direct fd, on writability for a polled one,
+/// after checking that the write cannot raise `SIGPIPE`.
+fn poll_write_leg(
+    cx: &mut Context<'_>,
+    dst: RawEnd<'_>,
+    kind: Kind,
+    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    match dst {
+        RawEnd::Direct(fd) => Poll::Ready(sys::probe_peer(fd, kind).and_then(|()| op(fd))),
+        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, &mut |fd| {
+            sys::probe_peer(fd, kind)?;
+            op(fd)
+        }),
+    }
+}

@@ -1,0 +1,128 @@
+//! Go's zero-copy `io.Copy` for async Rust: the runtime-agnostic core of zc.
+//!
+//! `copy(&mut src, &mut dst)` moves bytes with `sendfile(2)`, `splice(2)` or
+//! `copy_file_range(2)` whenever both ends have a kernel object that fits, and with a buffered
+//! `read`/`write` loop otherwise, on any runtime whose adapter implements the endpoint traits
+//! (`zc-tokio`, `zc-smol`, `zc-async-std`). Most users depend on the facade crate `zc`, which
+//! re-exports this crate and the adapters of the enabled features.
+//!
+//! This crate provides:
+//!
+//! * the endpoint traits [`Source`] and [`Sink`], whose default methods are the questions Go's
+//!   `io.Copy` asks with type assertions ([`WriterTo`], [`ReaderFrom`], "what fd is behind
+//!   you?"), and [`Readiness`], the safe handle through which the kernel loops wait for a
+//!   runtime's readiness (Go's `syscall.RawConn`);
+//! * [`copy`], [`copy_report`] (which path moved the bytes), [`copy_strict`] and
+//!   [`CopyOptions`] (fail instead of falling back; fairness bound), and
+//!   [`copy_bidirectional`] for proxies;
+//! * runtime-neutral endpoints: `&[u8]`, `Vec<u8>`, `std::fs::File`, [`Limited`] (a range that
+//!   keeps the kernel path), [`BufReader`] (drained before the kernel path) and [`FuturesIo`]
+//!   (any `futures_io` stream, through the buffered path).
+//!
+//! # Implementation
+//!
+//! The copy is a state machine that tries, in order: the source's `WriterTo`, the
+//! destination's `ReaderFrom`, the kernel plans for the two fds (see the table below), and the
+//! buffered path. A path may give up only before it delivered a byte; after that it finishes,
+//! or hands over the exact count, or fails with the count. All syscalls go through `rustix`,
+//! and no crate of zc contains `unsafe`.
+//!
+//! | source              | destination                 | kernel path                        |
+//! |---------------------|-----------------------------|------------------------------------|
+//! | file                | file                        | `copy_file_range`, else `sendfile` |
+//! | file                | socket, pipe                | `sendfile`                         |
+//! | socket, pipe        | socket, pipe, file          | `splice` (through a pooled pipe)   |
+//!
+//! A copy moves at most [`DEFAULT_MAX_PER_POLL`] bytes per poll and then yields, so one large
+//! transfer cannot starve the other tasks of its thread.
+//!
+//! # Platform-specific behavior
+//!
+//! The kernel paths exist on Linux (and Android). Elsewhere on Unix every copy takes the
+//! buffered path, and [`copy_strict`] fails with `ErrorKind::Unsupported`.
+//!
+//! # Examples
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! let mut src = tempfile::tempfile()?;
+//! std::io::Write::write_all(&mut src, b"zero-copy")?;
+//! std::io::Seek::rewind(&mut src)?;
+//! let mut dst = tempfile::tempfile()?;
+//! // Two runtime-neutral ends: name the runtime marker.
+//! let report = zc_traits::copy_report::<zc_traits::Neutral, _, _>(&mut src, &mut dst).await?;
+//! assert_eq!(report.bytes(), 9);
+//! # std::io::Result::Ok(()) }).unwrap();
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![cfg(unix)]
+
+mod copy;
+mod endpoint;
+mod kernel;
+mod neutral;
+mod relay;
+mod sys;
+mod wrappers;
+
+pub use copy::{
+    copy, copy_report, copy_strict, delivered, CopyError, CopyOptions, CopyPath, Report,
+    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
+};
+pub use endpoint::{
+    Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, WriterTo,
+};
+pub use neutral::Neutral;
+pub use relay::{copy_bidirectional, copy_bidirectional_report};
+pub use wrappers::{BufReader, FuturesIo, Limited};
+
+/// Counters that let tests and operators check that zc holds no more than it should.
+pub mod diagnostics {
+    /// Splice pipes zc has open now: those in the pool and those lent to running copies.
+    /// Each is two fds.
+    pub fn pipes_open() -> usize {
+        crate::sys::pipes_open()
+    }
+
+    /// Empty splice pipes waiting in the pool for the next copy (bounded).
+    pub fn pipes_pooled() -> usize {
+        crate::sys::pipes_pooled()
+    }
+}
+
+/// Test-only fault injection: make the next kernel call of a kind fail with an errno.
+///
+/// Compiled only with the internal `fault-injection` feature; not part of the API.
+#[cfg(all(
+    feature = "fault-injection",
+    any(target_os = "linux", target_os = "android")
+))]
+#[doc(hidden)]
+pub mod fault {
+    /// The kernel calls that can be made to fail.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Call {
+        /// `sendfile(2)`
+        Sendfile,
+        /// `splice(2)`
+        Splice,
+        /// `copy_file_range(2)`
+        CopyFileRange,
+    }
+
+    /// On this thread, the call after `skip` successful ones of `call` fails with `errno`.
+    pub fn inject(call: Call, errno: i32, skip: u32) {
+        let call = match call {
+            Call::Sendfile => crate::sys::Call::Sendfile,
+            Call::Splice => crate::sys::Call::Splice,
+            Call::CopyFileRange => crate::sys::Call::CopyFileRange,
+        };
+        crate::sys::inject_fault(call, errno, skip)
+    }
+
+    /// Removes an injected fault that has not fired.
+    pub fn clear() {
+        crate::sys::clear_fault()
+    }
+}

@@ -1,0 +1,152 @@
+//! `copy_bidirectional()`: a proxy's relay, both directions at once, each through the kernel
+//! when it can.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::copy::{CopyOptions, CopyState, Report};
+use crate::endpoint::{Sink, Source};
+
+/// Relays `a` ⇄ `b` until both directions reach EOF, and returns the bytes moved each way
+/// (`a` → `b`, `b` → `a`).
+///
+/// This is `tokio::io::copy_bidirectional`'s shape over zc's endpoints: each direction is a
+/// [`copy`](crate::copy) (so socket ⇄ socket relays splice both ways through pooled pipes);
+/// when one direction reaches EOF, the other end's write side is shut down
+/// ([`Sink::poll_shutdown`], a TCP half-close), and the other direction keeps going until its
+/// own EOF.
+///
+/// # Errors
+///
+/// The first error of either direction ends the relay; the error carries a
+/// [`CopyError`](crate::CopyError) with that direction's count.
+///
+/// # Cancel safety
+///
+/// As [`copy`](crate::copy), for each direction.
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// // Two in-memory "connections": each reads its input and collects what it is sent.
+/// let mut a = zc_traits::FuturesIo::new(futures_lite::io::Cursor::new(b"ping".to_vec()));
+/// let mut b = zc_traits::FuturesIo::new(futures_lite::io::Cursor::new(b"pong!".to_vec()));
+/// let (ab, ba) = zc_traits::copy_bidirectional::<zc_traits::Neutral, _, _>(&mut a, &mut b).await?;
+/// assert_eq!((ab, ba), (4, 5));
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub async fn copy_bidirectional<Rt, A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
+where
+    A: Source<Rt> + Sink<Rt> + ?Sized,
+    B: Source<Rt> + Sink<Rt> + ?Sized,
+{
+    let (ab, ba) = copy_bidirectional_report(a, b).await?;
+    Ok((ab.bytes(), ba.bytes()))
+}
+
+/// [`copy_bidirectional`], returning each direction's [`Report`].
+///
+/// # Errors
+///
+/// As [`copy_bidirectional`].
+///
+/// # Cancel safety
+///
+/// As [`copy_bidirectional`].
+pub async fn copy_bidirectional_report<Rt, A, B>(
+    a: &mut A,
+    b: &mut B,
+) -> io::Result<(Report, Report)>
+where
+    A: Source<Rt> + Sink<Rt> + ?Sized,
+    B: Source<Rt> + Sink<Rt> + ?Sized,
+{
+    Relay {
+        a,
+        b,
+        a_to_b: Direction::new(CopyOptions::new()),
+        b_to_a: Direction::new(CopyOptions::new()),
+        _rt: std::marker::PhantomData::<fn() -> Rt>,
+    }
+    .await
+}
+
+#[derive(Debug)]
+enum Phase {
+    Copying(CopyState),
+    ShuttingDown(Report),
+    Done(Report),
+}
+
+#[derive(Debug)]
+struct Direction {
+    phase: Phase,
+}
+
+impl Direction {
+    fn new(opts: CopyOptions) -> Direction {
+        Direction {
+            phase: Phase::Copying(CopyState::new(opts)),
+        }
+    }
+
+    fn poll_direction<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &mut S,
+        dst: &mut D,
+    ) -> Poll<io::Result<Report>>
+    where
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        loop {
+            match &mut self.phase {
+                Phase::Copying(state) => {
+                    let report = ready!(state.poll_copy(cx, src, dst))?;
+                    self.phase = Phase::ShuttingDown(report);
+                }
+                Phase::ShuttingDown(report) => {
+                    let report = *report;
+                    // EOF from this direction's source: tell the peer with a half-close, so
+                    // it can finish the other direction.
+                    ready!(dst.poll_shutdown(cx))?;
+                    self.phase = Phase::Done(report);
+                }
+                Phase::Done(report) => return Poll::Ready(Ok(*report)),
+            }
+        }
+    }
+}
+
+#[must_use = "futures do nothing unless polled"]
+struct Relay<'a, A: ?Sized, B: ?Sized, Rt> {
+    a: &'a mut A,
+    b: &'a mut B,
+    a_to_b: Direction,
+    b_to_a: Direction,
+    _rt: std::marker::PhantomData<fn() -> Rt>,
+}
+
+impl<A: ?Sized, B: ?Sized, Rt> Unpin for Relay<'_, A, B, Rt> {}
+
+impl<Rt, A, B> Future for Relay<'_, A, B, Rt>
+where
+    A: Source<Rt> + Sink<Rt> + ?Sized,
+    B: Source<Rt> + Sink<Rt> + ?Sized,
+{
+    type Output = io::Result<(Report, Report)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let a_to_b = this.a_to_b.poll_direction(cx, &mut *this.a, &mut *this.b)?;
+        let b_to_a = this.b_to_a.poll_direction(cx, &mut *this.b, &mut *this.a)?;
+        match (a_to_b, b_to_a) {
+            (Poll::Ready(ab), Poll::Ready(ba)) => Poll::Ready(Ok((ab, ba))),
+            _ => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Linux: `sendfile(2)`, `splice(2)` and `copy_file_range(2)` through rustix, and the pipe pool.
+//!
+//! Every call retries `EINTR` itself; `EAGAIN` goes back to the caller, whose readiness handle
+//! clears the readiness and waits. A syscall that answered `ENOSYS` (or `EPERM` from a seccomp
+//! filter) is remembered in a `static AtomicBool` and not tried again, as std's `kernel_copy`
+//! does.
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rustix::fs::{FileType, OFlags};
+use rustix::io::Errno;
+use rustix::net::{SendFlags, SocketType};
+use rustix::pipe::{PipeFlags, SpliceFlags};
+
+use super::{Call, Kind};
+
+/// sendfile(2) moves at most 0x7ffff000 bytes per call; so do the others, to be safe.
+pub(crate) const MAX_CHUNK: usize = 0x7fff_f000;
+
+/// The capacity asked of each pooled pipe with `F_SETPIPE_SZ` (the default
+/// `/proc/sys/fs/pipe-max-size`); a refusal keeps the kernel's default of 64 KiB.
+const PIPE_SIZE: usize = 1 << 20;
+
+/// Pipes kept for reuse. More concurrent copies than this create and close their own.
+const POOL_MAX: usize = 64;
+
+static UNAVAILABLE: [AtomicBool; 3] = [
+    AtomicBool::new(false),
+    AtomicBool::new(false),
+    AtomicBool::new(false),
+];
+
+pub(crate) fn available(call: Call) -> bool {
+    !UNAVAILABLE[call as usize].load(Ordering::Relaxed)
+}
+
+/// Remembers a syscall that can never work in this process (not built in, or filtered).
+pub(crate) fn note_unavailable(err: &io::Error, call: Call) {
+    if matches!(err.raw_os_error(), Some(e) if e == Errno::NOSYS.raw_os_error()) {
+        UNAVAILABLE[call as usize].store(true, Ordering::Relaxed);
+    }
+}
+
+/// Errors that, before the first byte moved, mean "this kernel path does not fit these fds"
+/// rather than "the copy failed": the copy then tries the next path.
+pub(crate) fn is_decline(err: &io::Error) -> bool {
+    let Some(raw) = err.raw_os_error() else {
+        return false;
+    };
+    [
+        Errno::INVAL,     // fd kinds the call does not support, O_APPEND for splice/sendfile
+        Errno::NOSYS,     // not built into this kernel
+        Errno::OPNOTSUPP, // the file system refuses (same value as ENOTSUP on Linux)
+        Errno::XDEV,      // copy_file_range across file systems
+        Errno::BADF,      // copy_file_range to O_APPEND; a source not open for reading
+        Errno::PERM,      // seccomp filters, immutable files
+        Errno::SPIPE,     // offsets on a non-seekable fd
+    ]
+    .iter()
+    .any(|e| e.raw_os_error() == raw)
+}
+
+pub(crate) fn kind(fd: BorrowedFd<'_>) -> Kind {
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return Kind::Other;
+    };
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile | FileType::BlockDevice => Kind::RegularFile,
+        FileType::Fifo => Kind::Pipe,
+        FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
+            Ok(SocketType::STREAM) => Kind::StreamSocket,
+            _ => Kind::Other,
+        },
+        _ => Kind::Other,
+    }
+}
+
+pub(crate) fn is_append(fd: BorrowedFd<'_>) -> bool {
+    rustix::fs::fcntl_getfl(fd).is_ok_and(|fl| fl.contains(OFlags::APPEND))
+}
+
+fn retry_eintr(mut f: impl FnMut() -> rustix::io::Result<usize>) -> io::Result<usize> {
+    loop {
+        match f() {
+            Err(Errno::INTR) => continue,
+            r => return r.map_err(io::Error::from),
+        }
+    }
+}
+
+pub(crate) fn sendfile(
+    out: BorrowedFd<'_>,
+    input: BorrowedFd<'_>,
+    len: usize,
+) -> io::Result<usize> {
+    fault::check(Call::Sendfile)?;
+    retry_eintr(|| rustix::fs::sendfile(out, input, None, len.min(MAX_CHUNK)))
+}
+
+pub(crate) fn splice(input: BorrowedFd<'_>, out: BorrowedFd<'_>, len: usize) -> io::Result<usize> {
+    fault::check(Call::Splice)?;
+    let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
+    retry_eintr(|| rustix::pipe::splice(input, None, out, None, len.min(MAX_CHUNK), flags))
+}
+
+pub(crate) fn copy_file_range(
+    input: BorrowedFd<'_>,
+    out: BorrowedFd<'_>,
+    len: usize,
+) -> io::Result<usize> {
+    fault::check(Call::CopyFileRange)?;
+    retry_eintr(|| rustix::fs::copy_file_range(input, None, out, None, len.min(MAX_CHUNK)))
+}
+
+/// Fails with the peer's error instead of letting the next sendfile/splice raise `SIGPIPE`.
+///
+/// `sendfile(2)` and `splice(2)` take no `MSG_NOSIGNAL`, so writing into a socket that is shut
+/// down for writing, or whose reset was already reported, raises `SIGPIPE`, and a pipe whose
+/// readers are gone does the same. A zero-length `send(MSG_NOSIGNAL)` checks exactly the
+/// socket's conditions without the signal; `poll` reports `POLLERR` on a widowed pipe. A reset
+/// that arrives between this check and the syscall makes the syscall fail with
+/// `ECONNRESET`, which raises no signal.
+pub(crate) fn probe_peer(fd: BorrowedFd<'_>, kind: Kind) -> io::Result<()> {
+    match kind {
+        Kind::StreamSocket => {
+            match rustix::net::send(fd, &[], SendFlags::NOSIGNAL | SendFlags::DONTWAIT) {
+                Ok(_) | Err(Errno::AGAIN) | Err(Errno::INTR) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Kind::Pipe => {
+            use rustix::event::{PollFd, PollFlags};
+            let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::OUT)];
+            let zero = rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            match rustix::event::poll(&mut fds, Some(&zero)) {
+                Ok(_) if fds[0].revents().contains(PollFlags::ERR) => {
+                    Err(io::Error::from(Errno::PIPE))
+                }
+                _ => Ok(()),
+            }
+        }
+        Kind::RegularFile | Kind::Other => Ok(()),
+    }
+}
+
+/// Whether a regular file has a byte at its current offset, without consuming it.
+///
+/// sendfile and copy_file_range answer 0 both at end of file and for pseudo files (`/proc`,
+/// `/sys`) whose size reads as 0 but which have content; a positional read tells them apart.
+pub(crate) fn has_more(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let pos = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0))?;
+    let mut byte = [0u8; 1];
+    Ok(retry_eintr(|| rustix::io::pread(fd, &mut byte, pos))? > 0)
+}
+
+static POOL: Mutex<Vec<Pipe>> = Mutex::new(Vec::new());
+static PIPES_OPEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Pipes that zc has open right now: pooled ones and those lent to running copies.
+pub(crate) fn pipes_open() -> usize {
+    PIPES_OPEN.load(Ordering::Relaxed)
+}
+
+/// Pipes waiting in the pool.
+pub(crate) fn pipes_pooled() -> usize {
+    POOL.lock().map(|p| p.len()).unwrap_or(0)
+}
+
+/// A non-blocking, close-on-exec pipe for splice(2), taken from a bounded pool.
+///
+/// A pipe goes back to the pool only through [`Pipe::recycle`], which the copy calls when the
+/// pipe is empty; dropping it anywhere else closes it, so bytes left inside are never
+/// delivered to another copy.
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    read: OwnedFd,
+    write: OwnedFd,
+    capacity: usize,
+}
+
+impl Pipe {
+    pub(crate) fn new() -> io::Result<Pipe> {
+        if let Some(pipe) = POOL.lock().ok().and_then(|mut pool| pool.pop()) {
+            return Ok(pipe);
+        }
+        let (read, write) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
+        let capacity = rustix::pipe::fcntl_setpipe_size(&write, PIPE_SIZE)
+            .or_else(|_| rustix::pipe::fcntl_getpipe_size(&write))
+            .unwrap_or(1 << 16);
+        PIPES_OPEN.fetch_add(1, Ordering::Relaxed);
+        Ok(Pipe {
+            read,
+            write,
+            capacity,
+        })
+    }
+
+    pub(crate) fn read_end(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
+    }
+
+    pub(crate) fn write_end(&self) -> BorrowedFd<'_> {
+        self.write.as_fd()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Reads what the pipe holds into `buf` (the pipe is non-blocking: `EAGAIN` when empty).
+    pub(crate) fn drain_into(&self, buf: &mut [u8]) -> io::Result<usize> {
+        retry_eintr(|| rustix::io::read(&self.read, &mut *buf))
+    }
+
+    /// Returns an empty pipe to the pool, or closes it when the pool is full.
+    pub(crate) fn recycle(self) {
+        if let Ok(mut pool) = POOL.lock() {
+            if pool.len() < POOL_MAX {
+                pool.push(self);
+            }
+        }
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        // Runs for pipes that leave the pool for good; pooled ones are moved, not dropped.
+        PIPES_OPEN.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A test-only seam that makes the next kernel calls fail with a chosen errno.
+#[cfg(feature = "fault-injection")]
+pub(crate) mod fault {
+    use super::Call;
+    use std::cell::Cell;
+    use std::io;
+
+    thread_local! {
+        static PLAN: Cell<Option<(Call, i32, u32)>> = const { Cell::new(None) };
+    }
+
+    /// From now on, on this thread, the `(skip + 1)`-th call of `call` fails with `errno`.
+    pub(crate) fn inject(call: Call, errno: i32, skip: u32) {
+        PLAN.with(|p| p.set(Some((call, errno, skip))));
+    }
+
+    pub(crate) fn clear() {
+        PLAN.with(|p| p.set(None));
+    }
+
+    pub(crate) fn check(call: Call) -> io::Result<()> {
+        PLAN.with(|p| match p.get() {
+            Some((c, errno, 0)) if c == call => {
+                p.set(None);
+                Err(io::Error::from_raw_os_error(errno))
+            }
+            Some((c, errno, n)) if c == call => {
+                p.set(Some((c, errno, n - 1)));
+                Ok(())
+            }
+            _ => Ok(()),
+        })
+    }
+}
+
+#[cfg(not(feature = "fault-injection"))]
+mod fault {
+    use super::Call;
+    use std::io;
+
+    #[inline(always)]
+    pub(crate) fn check(_call: Call) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+pub(crate) use fault::{clear as clear_fault, inject as inject_fault};

@@ -1,0 +1,90 @@
+//! Platforms without sendfile/splice/copy_file_range in zc: every fd is `Kind::Other`, so no
+//! kernel plan is ever chosen and the syscall stand-ins below are never reached.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+
+use super::Kind;
+
+fn unsupported() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "zc: no kernel copy on this platform",
+    )
+}
+
+pub(crate) fn kind(_fd: BorrowedFd<'_>) -> Kind {
+    Kind::Other
+}
+
+pub(crate) fn is_append(_fd: BorrowedFd<'_>) -> bool {
+    false
+}
+
+pub(crate) fn sendfile(
+    _out: BorrowedFd<'_>,
+    _in: BorrowedFd<'_>,
+    _len: usize,
+) -> io::Result<usize> {
+    Err(unsupported())
+}
+
+pub(crate) fn splice(_in: BorrowedFd<'_>, _out: BorrowedFd<'_>, _len: usize) -> io::Result<usize> {
+    Err(unsupported())
+}
+
+pub(crate) fn copy_file_range(
+    _in: BorrowedFd<'_>,
+    _out: BorrowedFd<'_>,
+    _len: usize,
+) -> io::Result<usize> {
+    Err(unsupported())
+}
+
+pub(crate) fn probe_peer(_fd: BorrowedFd<'_>, _kind: Kind) -> io::Result<()> {
+    Ok(())
+}
+
+pub(crate) fn has_more(_fd: BorrowedFd<'_>) -> io::Result<bool> {
+    Err(unsupported())
+}
+
+pub(crate) fn is_decline(_err: &io::Error) -> bool {
+    true
+}
+
+pub(crate) fn note_unavailable(_err: &io::Error, _call: super::Call) {}
+
+pub(crate) fn available(_call: super::Call) -> bool {
+    false
+}
+
+#[derive(Debug)]
+pub(crate) struct Pipe;
+
+impl Pipe {
+    pub(crate) fn new() -> io::Result<Pipe> {
+        Err(unsupported())
+    }
+    pub(crate) fn read_end(&self) -> BorrowedFd<'_> {
+        unreachable!("no pipe is ever created on this platform")
+    }
+    pub(crate) fn write_end(&self) -> BorrowedFd<'_> {
+        unreachable!("no pipe is ever created on this platform")
+    }
+    pub(crate) fn capacity(&self) -> usize {
+        0
+    }
+    pub(crate) fn drain_into(&self, _buf: &mut [u8]) -> io::Result<usize> {
+        Err(unsupported())
+    }
+    pub(crate) fn recycle(self) {}
+}
+
+pub(crate) fn pipes_open() -> usize {
+    0
+}
+
+pub(crate) fn pipes_pooled() -> usize {
+    0
+}
