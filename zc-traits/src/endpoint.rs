@@ -29,6 +29,10 @@ pub enum Interest {
 
 /// A non-blocking fd registered with a runtime's reactor: Go's `syscall.RawConn`.
 ///
+/// `Rt` is the runtime marker, as in [`Source`]: it lets an adapter crate implement this trait
+/// for its runtime's own stream types (`impl Readiness<Tokio> for tokio::net::TcpStream`), so
+/// [`RawEnd::Polled`] can borrow the stream itself.
+///
 /// The kernel loops of this crate (`sendfile`, `splice`) never block the executor: they run each
 /// syscall through [`poll_io`](Readiness::poll_io), which waits until the runtime reports the
 /// fd ready, runs the syscall, and on `WouldBlock` clears the readiness it consumed and waits
@@ -48,7 +52,7 @@ pub enum Interest {
 ///
 ///   It may run `op` before waiting (async-io's style) or only after the runtime reports
 ///   readiness (tokio's style). `op` retries `Interrupted` itself.
-pub trait Readiness {
+pub trait Readiness<Rt> {
     /// The fd behind the endpoint, borrowed for as long as the endpoint is.
     fn fd(&self) -> BorrowedFd<'_>;
 
@@ -65,7 +69,7 @@ pub trait Readiness {
     ) -> Poll<io::Result<usize>>;
 }
 
-impl fmt::Debug for dyn Readiness + '_ {
+impl<Rt> fmt::Debug for dyn Readiness<Rt> + '_ {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Readiness").field("fd", &self.fd()).finish()
     }
@@ -77,16 +81,16 @@ impl fmt::Debug for dyn Readiness + '_ {
 /// it is a hint, and the syscall's answer decides.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum RawEnd<'a> {
+pub enum RawEnd<'a, Rt> {
     /// An fd that is used in blocking mode and never needs a reactor: a regular file, a block
     /// device, or a blocking pipe. Its own file offset is the position the copy reads from or
     /// writes at, and the kernel advances it.
     Direct(BorrowedFd<'a>),
     /// A non-blocking socket or pipe registered with a runtime's reactor.
-    Polled(&'a mut dyn Readiness),
+    Polled(&'a mut dyn Readiness<Rt>),
 }
 
-impl RawEnd<'_> {
+impl<Rt> RawEnd<'_, Rt> {
     /// The fd behind this end.
     pub fn fd(&self) -> BorrowedFd<'_> {
         match self {
@@ -270,7 +274,7 @@ pub trait Source<Rt> {
     }
 
     /// The kernel object behind this source. Default: `None` (only the buffered path).
-    fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
         None
     }
 
@@ -357,7 +361,7 @@ pub trait Sink<Rt> {
     }
 
     /// The kernel object behind this sink. Default: `None` (only the buffered path).
-    fn raw_sink(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Rt>> {
         None
     }
 }
@@ -373,7 +377,7 @@ macro_rules! forward_source {
         fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             (**self).poll_prepare_source(cx)
         }
-        fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+        fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
             (**self).raw_source()
         }
         fn buffered(&self) -> &[u8] {
@@ -408,7 +412,7 @@ macro_rules! forward_sink {
         fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             (**self).poll_prepare_sink(cx)
         }
-        fn raw_sink(&mut self) -> Option<RawEnd<'_>> {
+        fn raw_sink(&mut self) -> Option<RawEnd<'_, Rt>> {
             (**self).raw_sink()
         }
     };

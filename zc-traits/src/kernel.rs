@@ -76,9 +76,9 @@ pub(crate) enum Step {
 }
 
 /// The plans for a source and destination, best first, with the reason when there is none.
-pub(crate) fn plans(
-    src: &RawEnd<'_>,
-    dst: &RawEnd<'_>,
+pub(crate) fn plans<Rt>(
+    src: &RawEnd<'_, Rt>,
+    dst: &RawEnd<'_, Rt>,
 ) -> Result<(Vec<Plan>, Kind, Kind), &'static str> {
     let src_kind = sys::kind(src.fd());
     let dst_kind = sys::kind(dst.fd());
@@ -198,11 +198,11 @@ impl Kernel {
 
     /// Runs one syscall of the current plan, moving at most `want` bytes out of the source
     /// (`want` > 0; the pipe is emptied regardless of `want`).
-    pub(crate) fn poll_step(
+    pub(crate) fn poll_step<Rt>(
         &mut self,
         cx: &mut Context<'_>,
-        src: RawEnd<'_>,
-        dst: RawEnd<'_>,
+        src: RawEnd<'_, Rt>,
+        dst: RawEnd<'_, Rt>,
         want: usize,
     ) -> Poll<io::Result<Step>> {
         let plan = self.plan();
@@ -271,11 +271,11 @@ impl Kernel {
         }
     }
 
-    fn poll_pooled(
+    fn poll_pooled<Rt>(
         &mut self,
         cx: &mut Context<'_>,
-        src: RawEnd<'_>,
-        dst: RawEnd<'_>,
+        src: RawEnd<'_, Rt>,
+        dst: RawEnd<'_, Rt>,
         want: usize,
     ) -> Poll<io::Result<Step>> {
         let pipe = match &mut self.pipe {
@@ -333,7 +333,7 @@ impl Drop for Kernel {
     }
 }
 
-fn src_fd_if_file<'a>(src: &RawEnd<'a>, kind: Kind) -> Option<BorrowedFd<'a>> {
+fn src_fd_if_file<'a, Rt>(src: &RawEnd<'a, Rt>, kind: Kind) -> Option<BorrowedFd<'a>> {
     match (src, kind) {
         (RawEnd::Direct(fd), Kind::RegularFile) => Some(*fd),
         _ => None,
@@ -341,9 +341,9 @@ fn src_fd_if_file<'a>(src: &RawEnd<'a>, kind: Kind) -> Option<BorrowedFd<'a>> {
 }
 
 /// Runs `op` on the source fd: at once for a direct fd, on readability for a polled one.
-fn poll_read_leg(
+fn poll_read_leg<Rt>(
     cx: &mut Context<'_>,
-    src: RawEnd<'_>,
+    src: RawEnd<'_, Rt>,
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     match src {
@@ -354,9 +354,9 @@ fn poll_read_leg(
 
 /// Runs `op` on the destination fd: at once for a direct fd, on writability for a polled one,
 /// after checking that the write cannot raise `SIGPIPE`.
-fn poll_write_leg(
+fn poll_write_leg<Rt>(
     cx: &mut Context<'_>,
-    dst: RawEnd<'_>,
+    dst: RawEnd<'_, Rt>,
     kind: Kind,
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {

@@ -109,7 +109,7 @@ impl<Rt> Source<Rt> for File {
         Poll::Ready(retry_interrupted(|| Read::read(self, buf)))
     }
 
-    fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
         Some(RawEnd::Direct(AsFd::as_fd(&*self)))
     }
 }
@@ -128,7 +128,7 @@ impl<Rt> Sink<Rt> for File {
         Poll::Ready(Write::flush(self))
     }
 
-    fn raw_sink(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Rt>> {
         Some(RawEnd::Direct(AsFd::as_fd(&*self)))
     }
 }

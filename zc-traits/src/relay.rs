@@ -30,13 +30,31 @@ use crate::endpoint::{Sink, Source};
 /// # Examples
 ///
 /// ```
+/// use zc_traits::{copy_bidirectional, FuturesIo, Neutral};
 /// # futures_lite::future::block_on(async {
-/// // Two in-memory "connections": each reads its input and collects what it is sent.
-/// let mut a = zc_traits::FuturesIo::new(futures_lite::io::Cursor::new(b"ping".to_vec()));
-/// let mut b = zc_traits::FuturesIo::new(futures_lite::io::Cursor::new(b"pong!".to_vec()));
-/// let (ab, ba) = zc_traits::copy_bidirectional::<zc_traits::Neutral, _, _>(&mut a, &mut b).await?;
+/// // Two in-memory "connections": each has bytes to send and collects what it receives.
+/// let mut a = FuturesIo::new(Conn::new(b"ping"));
+/// let mut b = FuturesIo::new(Conn::new(b"pong!"));
+/// let (ab, ba) = copy_bidirectional::<Neutral, _, _>(&mut a, &mut b).await?;
 /// assert_eq!((ab, ba), (4, 5));
+/// assert_eq!(b.inner().received, b"ping");
+/// assert_eq!(a.inner().received, b"pong!");
 /// # std::io::Result::Ok(()) }).unwrap();
+/// # struct Conn { input: &'static [u8], received: Vec<u8> }
+/// # impl Conn { fn new(input: &'static [u8]) -> Self { Conn { input, received: Vec::new() } } }
+/// # use std::{pin::Pin, task::{Context, Poll}, io};
+/// # impl futures_io::AsyncRead for Conn {
+/// #     fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+/// #         Poll::Ready(io::Read::read(&mut self.input, buf))
+/// #     }
+/// # }
+/// # impl futures_io::AsyncWrite for Conn {
+/// #     fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+/// #         self.received.extend_from_slice(buf); Poll::Ready(Ok(buf.len()))
+/// #     }
+/// #     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> { Poll::Ready(Ok(())) }
+/// #     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> { Poll::Ready(Ok(())) }
+/// # }
 /// ```
 pub async fn copy_bidirectional<Rt, A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
 where

@@ -117,7 +117,7 @@ impl<Rt, S: Source<Rt>> Source<Rt> for Limited<S> {
         self.inner.poll_prepare_source(cx)
     }
 
-    fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
         self.inner.raw_source()
     }
 
@@ -278,7 +278,7 @@ impl<Rt, R: Source<Rt>> Source<Rt> for BufReader<R> {
         self.inner.poll_prepare_source(cx)
     }
 
-    fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
         self.inner.raw_source()
     }
 

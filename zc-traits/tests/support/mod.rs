@@ -22,7 +22,7 @@ pub struct Aio;
 #[derive(Debug)]
 pub struct AioStream<T>(pub Async<T>);
 
-impl<T: AsFd> Readiness for AioStream<T> {
+impl<T: AsFd> Readiness<Aio> for AioStream<T> {
     fn fd(&self) -> BorrowedFd<'_> {
         self.0.get_ref().as_fd()
     }
@@ -54,7 +54,7 @@ where
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
 
-    fn raw_source(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Aio>> {
         Some(RawEnd::Polled(self))
     }
 }
@@ -75,7 +75,7 @@ where
         Pin::new(&mut self.0).poll_close(cx)
     }
 
-    fn raw_sink(&mut self) -> Option<RawEnd<'_>> {
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Aio>> {
         Some(RawEnd::Polled(self))
     }
 }
