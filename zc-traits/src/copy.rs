@@ -395,6 +395,22 @@ enum Stage {
     Done,
 }
 
+/// `Interrupted` means "try again" (a signal arrived): std's `io::copy` retries it, and so do
+/// zc's user-space paths, on the next poll, so an end that keeps failing cannot spin inside
+/// one poll and a copy never fails or loses a byte because of it.
+pub(crate) fn interrupted_is_pending<T>(
+    poll: Poll<io::Result<T>>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<T>> {
+    match poll {
+        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        other => other,
+    }
+}
+
 /// One copy direction's state; the ends are passed in on every poll, so a relay can run two
 /// of them over the same pair of streams.
 #[derive(Debug)]
@@ -555,7 +571,7 @@ impl CopyState {
                             break;
                         }
                         ready!(self.progress.poll_budget(cx));
-                        let n = ready!(dst.poll_write(cx, pending))?;
+                        let n = ready!(interrupted_is_pending(dst.poll_write(cx, pending), cx))?;
                         if n == 0 {
                             return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
                         }
@@ -573,7 +589,7 @@ impl CopyState {
                 Stage::Kernel => ready!(self.poll_kernel(cx, src, dst))?,
                 Stage::Buffered => ready!(self.poll_buffered(cx, src, dst))?,
                 Stage::Flush => {
-                    ready!(dst.poll_flush(cx))?;
+                    ready!(interrupted_is_pending(dst.poll_flush(cx), cx))?;
                     if let Some(kernel) = &mut self.kernel {
                         kernel.release();
                     }
@@ -683,7 +699,7 @@ impl CopyState {
                 if self.buf.len() < self.opts.buffer_size {
                     self.buf.resize(self.opts.buffer_size, 0);
                 }
-                match src.poll_read(cx, &mut self.buf) {
+                match interrupted_is_pending(src.poll_read(cx, &mut self.buf), cx) {
                     Poll::Ready(Ok(0)) => self.read_done = true,
                     Poll::Ready(Ok(n)) => {
                         self.pos = 0;
@@ -702,7 +718,10 @@ impl CopyState {
                 }
             }
             while self.pos < self.cap {
-                let n = ready!(dst.poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                let n = ready!(interrupted_is_pending(
+                    dst.poll_write(cx, &self.buf[self.pos..self.cap]),
+                    cx
+                ))?;
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,

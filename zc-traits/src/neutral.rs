@@ -5,6 +5,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::task::{ready, Context, Poll};
 
+use crate::copy::interrupted_is_pending;
 use crate::endpoint::{Handoff, Progress, RawEnd, ReaderFrom, Sink, Source, WriterTo};
 
 /// The runtime marker for a copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`,
@@ -34,7 +35,7 @@ impl<Rt> WriterTo<Rt> for &[u8] {
     ) -> Poll<io::Result<Handoff>> {
         while !self.is_empty() {
             ready!(progress.poll_budget(cx));
-            let n = ready!(dst.poll_write(cx, self))?;
+            let n = ready!(interrupted_is_pending(dst.poll_write(cx, self), cx))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -81,7 +82,7 @@ impl<Rt> ReaderFrom<Rt> for Vec<u8> {
                 .min(progress.budget().try_into().unwrap_or(CHUNK))
                 .max(1);
             self.resize(len + want, 0);
-            let read = src.poll_read(cx, &mut self[len..]);
+            let read = interrupted_is_pending(src.poll_read(cx, &mut self[len..]), cx);
             let n = match &read {
                 Poll::Ready(Ok(n)) => *n,
                 _ => 0,
