@@ -14,6 +14,9 @@ use async_io::Async;
 use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
 
+/// Helpers of the reliability suites (fd accounting, pipes, joins, cancellation points).
+pub mod reliability;
+
 /// The runtime marker of the tests' async-io adapter.
 #[derive(Debug)]
 pub struct Aio;
