@@ -75,6 +75,23 @@ impl<Rt> fmt::Debug for dyn Readiness<Rt> + '_ {
     }
 }
 
+impl<Rt> fmt::Debug for dyn Readiness<Rt> + Send + '_ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Readiness").field("fd", &self.fd()).finish()
+    }
+}
+
+/// Makes an owned [`Readiness`] handle for the fd of a [`RawEnd::Watched`] end.
+///
+/// The handle belongs to no runtime's own types, so it uses the [`Neutral`](crate::Neutral)
+/// marker. It typically owns a duplicate of the fd (`fcntl(F_DUPFD_CLOEXEC)`) registered with
+/// the runtime's reactor, and closes it when dropped.
+///
+/// # Errors
+///
+/// Errors of the duplication or of the reactor registration; the copy fails with them.
+pub type Watcher = fn(BorrowedFd<'_>) -> io::Result<Box<dyn Readiness<crate::Neutral> + Send>>;
+
 /// The kernel object behind an endpoint: Go's "are you an `*os.File` / `*net.TCPConn`?".
 ///
 /// The kind of the fd (regular file, pipe, socket) is learned with `fstat` by the kernel loop;
@@ -88,6 +105,13 @@ pub enum RawEnd<'a, Rt> {
     Direct(BorrowedFd<'a>),
     /// A non-blocking socket or pipe registered with a runtime's reactor.
     Polled(&'a mut dyn Readiness<Rt>),
+    /// A non-blocking socket or pipe whose runtime keeps its reactor registration private
+    /// (async-std's streams), so the end cannot lend a [`Readiness`].
+    ///
+    /// The copy calls the [`Watcher`] once, before its first syscall on this end, keeps the
+    /// handle it returns until the copy ends (finished, failed or dropped), and runs its
+    /// syscalls on the handle's fd, which must refer to the same open file description.
+    Watched(BorrowedFd<'a>, Watcher),
 }
 
 impl<Rt> RawEnd<'_, Rt> {
@@ -96,6 +120,7 @@ impl<Rt> RawEnd<'_, Rt> {
         match self {
             RawEnd::Direct(fd) => *fd,
             RawEnd::Polled(ready) => ready.fd(),
+            RawEnd::Watched(fd, _) => *fd,
         }
     }
 }

@@ -31,9 +31,12 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{ready, Context, Poll};
 
-use crate::endpoint::{Interest, RawEnd};
+use crate::endpoint::{Interest, RawEnd, Readiness, Watcher};
 use crate::sys::{self, Call, Kind};
-use crate::CopyPath;
+use crate::{CopyPath, Neutral};
+
+/// The owned readiness handle of a [`RawEnd::Watched`] end, kept for the whole kernel stage.
+type Watch = Box<dyn Readiness<Neutral> + Send>;
 
 /// One way to move bytes in the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +85,8 @@ pub(crate) fn plans<Rt>(
 ) -> Result<(Vec<Plan>, Kind, Kind), &'static str> {
     let src_kind = sys::kind(src.fd());
     let dst_kind = sys::kind(dst.fd());
-    let src_polled = matches!(src, RawEnd::Polled(_));
-    let dst_polled = matches!(dst, RawEnd::Polled(_));
+    let src_polled = matches!(src, RawEnd::Polled(_) | RawEnd::Watched(..));
+    let dst_polled = matches!(dst, RawEnd::Polled(_) | RawEnd::Watched(..));
     if dst_kind == Kind::RegularFile && sys::is_append(dst.fd()) {
         // sendfile, splice and copy_file_range all refuse O_APPEND destinations.
         return Err("the destination file is opened with O_APPEND");
@@ -130,6 +133,10 @@ pub(crate) struct Kernel {
     pipe: Option<sys::Pipe>,
     /// Bytes inside `pipe`, taken from the source and not yet delivered.
     in_pipe: usize,
+    /// The readiness handles of `Watched` ends, made on first use and dropped (closing their
+    /// duplicated fds) when the copy releases the kernel stage.
+    src_watch: Option<Watch>,
+    dst_watch: Option<Watch>,
 }
 
 impl Kernel {
@@ -142,6 +149,8 @@ impl Kernel {
             plan_delivered: 0,
             pipe: None,
             in_pipe: 0,
+            src_watch: None,
+            dst_watch: None,
         }
     }
 
@@ -194,6 +203,8 @@ impl Kernel {
                 pipe.recycle();
             }
         }
+        self.src_watch = None;
+        self.dst_watch = None;
     }
 
     /// Runs one syscall of the current plan, moving at most `want` bytes out of the source
@@ -215,15 +226,16 @@ impl Kernel {
             }
             Plan::Sendfile => {
                 let input = src.fd();
-                ready!(poll_write_leg(cx, dst, dst_kind, &mut |out| {
+                let slot = &mut self.dst_watch;
+                ready!(poll_write_leg(cx, dst, slot, dst_kind, &mut |out| {
                     sys::sendfile(out, input, want)
                 }))
             }
             Plan::SpliceDirect => {
                 let out = dst.fd();
-                ready!(poll_read_leg(cx, src, &mut |input| sys::splice(
-                    input, out, want
-                )))
+                ready!(poll_read_leg(cx, src, &mut self.src_watch, &mut |input| {
+                    sys::splice(input, out, want)
+                }))
             }
             Plan::SplicePooled => return self.poll_pooled(cx, src, dst, want),
         };
@@ -291,9 +303,13 @@ impl Kernel {
             let (pipe_out, in_pipe) = (pipe.read_end(), self.in_pipe);
             let result = match dst {
                 RawEnd::Direct(out) => sys::splice(pipe_out, out, in_pipe),
-                dst => ready!(poll_write_leg(cx, dst, self.dst_kind, &mut |out| {
-                    sys::splice(pipe_out, out, in_pipe)
-                })),
+                dst => ready!(poll_write_leg(
+                    cx,
+                    dst,
+                    &mut self.dst_watch,
+                    self.dst_kind,
+                    &mut |out| sys::splice(pipe_out, out, in_pipe)
+                )),
             };
             return Poll::Ready(match result {
                 Ok(0) => Err(io::ErrorKind::WriteZero.into()),
@@ -309,9 +325,9 @@ impl Kernel {
             });
         }
         let (pipe_in, len) = (pipe.write_end(), want.min(pipe.capacity()));
-        let result = ready!(poll_read_leg(cx, src, &mut |input| sys::splice(
-            input, pipe_in, len
-        )));
+        let result = ready!(poll_read_leg(cx, src, &mut self.src_watch, &mut |input| {
+            sys::splice(input, pipe_in, len)
+        }));
         Poll::Ready(match result {
             Ok(0) => Ok(Step::Eof),
             Ok(n) => {
@@ -340,15 +356,31 @@ fn src_fd_if_file<'a, Rt>(src: &RawEnd<'a, Rt>, kind: Kind) -> Option<BorrowedFd
     }
 }
 
+/// The handle of a `Watched` end: the one kept in `slot`, made by `watcher` on first use.
+fn watch<'w>(
+    slot: &'w mut Option<Watch>,
+    fd: BorrowedFd<'_>,
+    watcher: Watcher,
+) -> io::Result<&'w mut Watch> {
+    match slot {
+        Some(watch) => Ok(watch),
+        None => Ok(slot.insert(watcher(fd)?)),
+    }
+}
+
 /// Runs `op` on the source fd: at once for a direct fd, on readability for a polled one.
 fn poll_read_leg<Rt>(
     cx: &mut Context<'_>,
     src: RawEnd<'_, Rt>,
+    slot: &mut Option<Watch>,
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     match src {
         RawEnd::Direct(fd) => Poll::Ready(op(fd)),
         RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Readable, op),
+        RawEnd::Watched(fd, watcher) => {
+            watch(slot, fd, watcher)?.poll_io(cx, Interest::Readable, op)
+        }
     }
 }
 
@@ -357,14 +389,19 @@ fn poll_read_leg<Rt>(
 fn poll_write_leg<Rt>(
     cx: &mut Context<'_>,
     dst: RawEnd<'_, Rt>,
+    slot: &mut Option<Watch>,
     kind: Kind,
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
+    let mut checked = |fd: BorrowedFd<'_>| {
+        sys::probe_peer(fd, kind)?;
+        op(fd)
+    };
     match dst {
-        RawEnd::Direct(fd) => Poll::Ready(sys::probe_peer(fd, kind).and_then(|()| op(fd))),
-        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, &mut |fd| {
-            sys::probe_peer(fd, kind)?;
-            op(fd)
-        }),
+        RawEnd::Direct(fd) => Poll::Ready(checked(fd)),
+        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, &mut checked),
+        RawEnd::Watched(fd, watcher) => {
+            watch(slot, fd, watcher)?.poll_io(cx, Interest::Writable, &mut checked)
+        }
     }
 }

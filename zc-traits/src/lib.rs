@@ -71,7 +71,7 @@ pub use copy::{
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
 };
 pub use endpoint::{
-    Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, WriterTo,
+    Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher, WriterTo,
 };
 pub use neutral::Neutral;
 pub use relay::{copy_bidirectional, copy_bidirectional_report};
