@@ -1,0 +1,191 @@
+//! smol's sockets and pipes: non-blocking fds registered with async-io's reactor.
+//!
+//! Each type answers [`Source::raw_source`] / [`Sink::raw_sink`] with [`RawEnd::Polled`] on
+//! itself, and its [`Readiness`] runs the kernel loop's syscall the way async-io's
+//! `read_with` / `write_with` do: try the syscall, and on `WouldBlock` wait for the reactor's
+//! next event with `Async::poll_readable` / `Async::poll_writable`.
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream as StdUnixStream;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use async_io::{Async, IoSafe};
+use async_net::unix::UnixStream;
+use async_net::TcpStream;
+use futures_lite::{AsyncRead, AsyncWrite};
+use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
+
+use crate::Smol;
+
+/// The body of every [`Readiness::poll_io`] of this crate: async-io's `read_with` /
+/// `write_with`, one poll at a time.
+///
+/// `poll_readable` / `poll_writable` return `Ready` only for a reactor event delivered since
+/// this task last got `Pending` from them, so a `WouldBlock` leads to `Pending` after at most
+/// one stale event: the loop never spins.
+fn poll_io<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    interest: Interest,
+    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        match op(io.get_ref().as_fd()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            result => return Poll::Ready(result),
+        }
+        match interest {
+            Interest::Readable => ready!(io.poll_readable(cx))?,
+            Interest::Writable => ready!(io.poll_writable(cx))?,
+        }
+    }
+}
+
+/// Flushes, then shuts the write side of a socket down; a pipe has no write side to shut
+/// (its reader sees EOF when the writer is dropped), so for it this is a flush.
+fn poll_flush_shutdown<W: AsyncWrite + AsFd + Unpin>(
+    io: &mut W,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    ready!(Pin::new(&mut *io).poll_flush(cx))?;
+    match rustix::net::shutdown(io.as_fd(), rustix::net::Shutdown::Write) {
+        Ok(()) | Err(rustix::io::Errno::NOTSOCK) => Poll::Ready(Ok(())),
+        Err(e) => Poll::Ready(Err(e.into())),
+    }
+}
+
+/// Any fd registered with async-io: a socket or a pipe.
+impl<T: AsFd> Readiness<Smol> for Async<T> {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+
+    fn poll_io(
+        &mut self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        poll_io(self, cx, interest, op)
+    }
+}
+
+/// `smol::Async<T>` over a socket or a pipe: `splice(2)` into a socket, a pipe or a file.
+///
+/// `T` is `std::net::TcpStream`, `std::os::unix::net::UnixStream`, or a pipe's reading end
+/// (`std::io::PipeReader`, `std::process::ChildStdout`, a `std::fs::File` opened on a FIFO or
+/// made from a pipe fd).
+impl<T: AsFd + IoSafe + Read> Source<Smol> for Async<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        AsyncRead::poll_read(Pin::new(self), cx, buf)
+    }
+
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Smol>> {
+        Some(RawEnd::Polled(self))
+    }
+}
+
+/// `smol::Async<T>` over a socket or a pipe: receives `sendfile(2)` from a file and `splice(2)`
+/// from a socket or pipe.
+///
+/// [`Sink::poll_shutdown`] flushes and, for a socket, shuts its write side down
+/// (`shutdown(SHUT_WR)`), which async-io's own `poll_close` does not do.
+impl<T: AsFd + IoSafe + Write> Sink<Smol> for Async<T> {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        AsyncWrite::poll_write(Pin::new(self), cx, buf)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_flush(Pin::new(self), cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        poll_flush_shutdown(self, cx)
+    }
+
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Smol>> {
+        Some(RawEnd::Polled(self))
+    }
+}
+
+// async-net's streams are `Arc<Async<_>>` inside and keep it private, but every clone of a
+// stream converts into that `Arc`. The readiness state (the waker and the last event seen)
+// lives in the shared registration, not in the handle, so waiting through a clone made for
+// this one poll is waiting on the stream itself; the clone costs one reference count.
+macro_rules! async_net_stream {
+    ($(#[$src_doc:meta])* ; $(#[$sink_doc:meta])* $ty:ty => $std:ty) => {
+        impl Readiness<Smol> for $ty {
+            fn fd(&self) -> BorrowedFd<'_> {
+                self.as_fd()
+            }
+
+            fn poll_io(
+                &mut self,
+                cx: &mut Context<'_>,
+                interest: Interest,
+                op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+            ) -> Poll<io::Result<usize>> {
+                match op(self.as_fd()) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    result => return Poll::Ready(result),
+                }
+                let shared: Arc<Async<$std>> = self.clone().into();
+                poll_io(&shared, cx, interest, op)
+            }
+        }
+
+        $(#[$src_doc])*
+        impl Source<Smol> for $ty {
+            fn poll_read(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                AsyncRead::poll_read(Pin::new(self), cx, buf)
+            }
+
+            fn raw_source(&mut self) -> Option<RawEnd<'_, Smol>> {
+                Some(RawEnd::Polled(self))
+            }
+        }
+
+        $(#[$sink_doc])*
+        impl Sink<Smol> for $ty {
+            fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                AsyncWrite::poll_write(Pin::new(self), cx, buf)
+            }
+
+            fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                AsyncWrite::poll_flush(Pin::new(self), cx)
+            }
+
+            fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // async-net's `poll_close` is `shutdown(SHUT_WR)`.
+                AsyncWrite::poll_close(Pin::new(self), cx)
+            }
+
+            fn raw_sink(&mut self) -> Option<RawEnd<'_, Smol>> {
+                Some(RawEnd::Polled(self))
+            }
+        }
+    };
+}
+
+async_net_stream!(
+    /// `smol::net::TcpStream`: `splice(2)` into a socket, a pipe or a file.
+    ;
+    /// `smol::net::TcpStream`: receives `sendfile(2)` from a file and `splice(2)` from a socket
+    /// or pipe. [`Sink::poll_shutdown`] is `shutdown(SHUT_WR)`.
+    TcpStream => std::net::TcpStream
+);
+
+async_net_stream!(
+    /// `smol::net::unix::UnixStream`: `splice(2)` into a socket, a pipe or a file.
+    ;
+    /// `smol::net::unix::UnixStream`: receives `sendfile(2)` from a file and `splice(2)` from a
+    /// socket or pipe. [`Sink::poll_shutdown`] is `shutdown(SHUT_WR)`.
+    UnixStream => StdUnixStream
+);
