@@ -158,11 +158,14 @@ impl Kernel {
         self.plans[self.current]
     }
 
-    /// Moves on to the next plan after a decline; `false` when none is left.
+    /// Moves on to the next plan after a decline; `false` (staying on the last) when none is left.
     pub(crate) fn next_plan(&mut self) -> bool {
+        if self.current + 1 == self.plans.len() {
+            return false;
+        }
         self.current += 1;
         self.plan_delivered = 0;
-        self.current < self.plans.len()
+        true
     }
 
     /// Bytes taken from the source that are still in flight inside the pipe.
@@ -356,16 +359,31 @@ fn src_fd_if_file<'a, Rt>(src: &RawEnd<'a, Rt>, kind: Kind) -> Option<BorrowedFd
     }
 }
 
-/// The handle of a `Watched` end: the one kept in `slot`, made by `watcher` on first use.
-fn watch<'w>(
-    slot: &'w mut Option<Watch>,
+/// Runs `op` on a `Watched` end: on its own fd until that first answers `WouldBlock` (a short
+/// copy often never waits, and then no handle is made), then through the handle kept in
+/// `slot`, which `watcher` makes on that first `WouldBlock`.
+fn poll_watched(
+    cx: &mut Context<'_>,
     fd: BorrowedFd<'_>,
     watcher: Watcher,
-) -> io::Result<&'w mut Watch> {
-    match slot {
-        Some(watch) => Ok(watch),
-        None => Ok(slot.insert(watcher(fd)?)),
-    }
+    slot: &mut Option<Watch>,
+    interest: Interest,
+    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    let watch = match slot {
+        Some(watch) => watch,
+        None => {
+            match op(fd) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            match watcher(fd) {
+                Ok(watch) => slot.insert(watch),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    };
+    watch.poll_io(cx, interest, op)
 }
 
 /// Runs `op` on the source fd: at once for a direct fd, on readability for a polled one.
@@ -378,9 +396,7 @@ fn poll_read_leg<Rt>(
     match src {
         RawEnd::Direct(fd) => Poll::Ready(op(fd)),
         RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Readable, op),
-        RawEnd::Watched(fd, watcher) => {
-            watch(slot, fd, watcher)?.poll_io(cx, Interest::Readable, op)
-        }
+        RawEnd::Watched(fd, watcher) => poll_watched(cx, fd, watcher, slot, Interest::Readable, op),
     }
 }
 
@@ -401,7 +417,7 @@ fn poll_write_leg<Rt>(
         RawEnd::Direct(fd) => Poll::Ready(checked(fd)),
         RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, &mut checked),
         RawEnd::Watched(fd, watcher) => {
-            watch(slot, fd, watcher)?.poll_io(cx, Interest::Writable, &mut checked)
+            poll_watched(cx, fd, watcher, slot, Interest::Writable, &mut checked)
         }
     }
 }

@@ -68,3 +68,50 @@ fn limit_keeps_sendfile_and_sends_exactly_the_range() {
     assert_eq!(received, &data[1000..301_001]);
     assert_eq!(file.stream_position().unwrap(), 301_001);
 }
+
+#[test]
+fn buffered_reader_is_drained_before_sendfile() {
+    use futures_lite::future::poll_fn;
+    use zc_traits::{BufReader, Source};
+
+    let data = pattern(500_000);
+    let mut reader = BufReader::with_capacity(4096, file_with(&data));
+    let mut head = [0u8; 1000];
+    let n = run(poll_fn(|cx| {
+        Source::<Aio>::poll_read(&mut reader, cx, &mut head)
+    }))
+    .unwrap();
+    assert_eq!(&head[..n], &data[..n]);
+    assert!(!reader.buffer().is_empty());
+    let (mut tx, mut rx) = tcp_pair();
+    let (report, received) = run(future::zip(
+        async {
+            let r = copy_report(&mut reader, &mut tx).await.unwrap();
+            drop(tx);
+            r
+        },
+        read_all(&mut rx),
+    ));
+    assert_eq!(report.path(), CopyPath::Sendfile);
+    assert_eq!(report.user_bytes(), (4096 - n) as u64);
+    assert!(received[..] == data[n..], "received bytes differ");
+}
+
+#[test]
+fn file_to_pipe_takes_sendfile() {
+    let data = pattern(300_000);
+    let mut file = file_with(&data);
+    let (read_end, write_end) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::NONBLOCK).unwrap();
+    let mut tx = AioStream(async_io::Async::new(std::fs::File::from(write_end)).unwrap());
+    let mut rx = AioStream(async_io::Async::new(std::fs::File::from(read_end)).unwrap());
+    let (report, received) = run(future::zip(
+        async {
+            let r = copy_report(&mut file, &mut tx).await.unwrap();
+            drop(tx);
+            r
+        },
+        read_all(&mut rx),
+    ));
+    assert_eq!(report.path(), CopyPath::Sendfile);
+    assert!(received == data, "received bytes differ");
+}

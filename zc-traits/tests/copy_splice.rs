@@ -92,3 +92,52 @@ fn buffered_reader_is_drained_before_splice() {
     assert!(report.user_bytes() > 0 && report.kernel_bytes() > 0);
     assert!(received[..] == data[10..], "relayed bytes differ");
 }
+
+#[test]
+fn relay_splices_both_directions_and_half_closes() {
+    use futures_lite::AsyncWriteExt;
+    use zc_traits::copy_bidirectional_report;
+
+    let up = pattern(3 << 20);
+    let down = pattern(1 << 20);
+    let (mut client, mut proxy_in) = tcp_pair();
+    let (mut proxy_out, mut server) = tcp_pair();
+    let ((ab, ba), (from_server, from_client)) = run(future::zip(
+        async {
+            copy_bidirectional_report(&mut proxy_in, &mut proxy_out)
+                .await
+                .unwrap()
+        },
+        future::zip(
+            async {
+                // The client sends, half-closes, and still reads the server's reply to EOF.
+                client.0.write_all(&up).await.unwrap();
+                client
+                    .0
+                    .get_ref()
+                    .shutdown(std::net::Shutdown::Write)
+                    .unwrap();
+                read_all(&mut client).await
+            },
+            async {
+                let got = read_all(&mut server).await;
+                server.0.write_all(&down).await.unwrap();
+                server
+                    .0
+                    .get_ref()
+                    .shutdown(std::net::Shutdown::Write)
+                    .unwrap();
+                got
+            },
+        ),
+    ));
+    assert_eq!((ab.path(), ba.path()), (CopyPath::Splice, CopyPath::Splice));
+    assert_eq!(
+        (ab.bytes(), ba.bytes()),
+        (up.len() as u64, down.len() as u64)
+    );
+    assert!(
+        from_client == up && from_server == down,
+        "relayed bytes differ"
+    );
+}

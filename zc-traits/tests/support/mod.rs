@@ -75,7 +75,12 @@ where
     }
 
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_close(cx)
+        // async-io's poll_close only flushes; a relay needs the socket's FIN.
+        futures_lite::ready!(Pin::new(&mut self.0).poll_close(cx))?;
+        match rustix::net::shutdown(self.0.get_ref(), rustix::net::Shutdown::Write) {
+            Err(rustix::io::Errno::NOTSOCK) => Poll::Ready(Ok(())),
+            r => Poll::Ready(r.map_err(io::Error::from)),
+        }
     }
 
     fn raw_sink(&mut self) -> Option<RawEnd<'_, Aio>> {
