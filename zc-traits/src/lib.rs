@@ -25,7 +25,7 @@
 //! destination's `ReaderFrom`, the kernel plans for the two fds (see the table below), and the
 //! buffered path. A path may give up only before it delivered a byte; after that it finishes,
 //! or hands over the exact count, or fails with the count. All syscalls go through `rustix`,
-//! and no crate of zc contains `unsafe`.
+//! and every crate of zc is `#![forbid(unsafe_code)]`.
 //!
 //! | source              | destination                 | kernel path                        |
 //! |---------------------|-----------------------------|------------------------------------|
