@@ -1,2 +1,116 @@
-//! zc adapter for tokio (skeleton; filled by its own issue).
+//! The tokio adapter of zc: tokio's own `File`, `TcpStream`, `UnixStream` and pipes take the
+//! kernel paths of `zc::copy`, with no wrapper at the call site.
+//!
+//! ```ignore
+//! let mut file = tokio::fs::File::open("big.iso").await?;
+//! let mut stream = tokio::net::TcpStream::connect(addr).await?;
+//! zc::copy(&mut file, &mut stream).await?; // sendfile(2)
+//! ```
+//!
+//! This crate provides:
+//!
+//! * the runtime marker [`Tokio`], which lets it implement zc's endpoint traits
+//!   ([`Source<Tokio>`](zc_traits::Source), [`Sink<Tokio>`](zc_traits::Sink),
+//!   [`Readiness<Tokio>`](zc_traits::Readiness)) for tokio's types; `zc::copy` infers it from
+//!   whichever end is a tokio type;
+//! * those implementations, listed below;
+//! * [`TokioIo`], which lets any other tokio `AsyncRead` / `AsyncWrite` (a TLS stream, a
+//!   duplex) take part through the buffered path.
+//!
+//! | tokio type | as a source | as a destination |
+//! |------------|-------------|------------------|
+//! | `fs::File` (regular file) | `sendfile` / `copy_file_range`, from its logical position | `copy_file_range` / `splice`, after its writes are flushed |
+//! | `net::TcpStream`, `net::UnixStream` | `splice` through a pooled pipe | `sendfile` from a file, `splice` from a socket or pipe |
+//! | their `split()` / `into_split()` halves | read half, as the stream | write half, as the stream |
+//! | `net::unix::pipe::Receiver` / `Sender` | `splice` | `sendfile` / `splice` |
+//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
+//! | `io::Take<R>` | `R`'s kernel path, stopped at the limit | — |
+//! | [`TokioIo<T>`] | buffered | buffered |
+//!
+//! Use it through the facade crate `zc` with its `tokio` feature, which re-exports [`Tokio`]
+//! and [`TokioIo`] (and so links this crate's implementations into your program).
+//!
+//! # Implementation
+//!
+//! *Readiness.* A socket or pipe is a [`RawEnd::Polled`](zc_traits::RawEnd::Polled) end whose
+//! [`Readiness`](zc_traits::Readiness) is tokio's own: `poll_read_ready` /
+//! `poll_write_ready` to wait, the syscall inside `try_io`, which clears the readiness when
+//! the syscall answers `WouldBlock`. A copy that finds the socket full returns `Pending` and
+//! is woken by the reactor; it never spins.
+//!
+//! *Files.* A tokio `File` is a [`RawEnd::Direct`](zc_traits::RawEnd::Direct) end. Before its
+//! fd is used, the copy completes the operation tokio has in flight and, when tokio may hold
+//! read-ahead, discards it with `start_seek(SeekFrom::Current(0))`, so the kernel reads from
+//! the logical position; the kernel advances the fd offset, so the position afterwards is the
+//! start plus the bytes delivered. tokio's next `read`, `write` or
+//! `seek(SeekFrom::Current(0))` sees that position. (tokio caches the result of its last seek
+//! and returns it from `poll_complete` on an idle file; only code that calls `poll_complete`
+//! without `start_seek` would see that stale value, and tokio's `seek` future does not.)
+//!
+//! *Cooperation.* Every wait for readiness takes one unit of tokio's coop budget (tokio's
+//! `poll_*_ready` do), so a copy between sockets yields to the scheduler after at most 128
+//! syscalls per poll, like tokio's own I/O. zc's per-poll byte bound
+//! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 4 MiB by default)
+//! applies on top, and is the only bound for a file-to-file copy, which never waits.
+//!
+//! *Send.* Every type here is `Send`, and zc's copy future holds only the two `&mut` ends and
+//! plain state, so a copy between tokio types can be `tokio::spawn`ed on the multi-threaded
+//! runtime.
+//!
+//! # Platform-specific behavior
+//!
+//! The kernel paths exist on Linux; elsewhere on Unix every copy takes the buffered path.
+//!
+//! # Examples
+//!
+//! A file to a socket, and which path moved the bytes:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use tokio::io::AsyncReadExt;
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let mut client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+//! let (mut server, _) = listener.accept().await?;
+//!
+//! let mut std_file = tempfile::tempfile()?;
+//! std::io::Write::write_all(&mut std_file, &[42u8; 100_000])?;
+//! std::io::Seek::rewind(&mut std_file)?;
+//! let mut file = tokio::fs::File::from_std(std_file);
+//!
+//! let (report, received) = tokio::join!(
+//!     async {
+//!         let report = zc_traits::copy_report(&mut file, &mut server).await;
+//!         drop(server); // EOF for the client
+//!         report
+//!     },
+//!     async {
+//!         let mut received = Vec::new();
+//!         client.read_to_end(&mut received).await.map(|_| received)
+//!     },
+//! );
+//! let report = report?;
+//! assert_eq!(received?.len(), 100_000);
+//! # #[cfg(target_os = "linux")]
+//! assert_eq!(report.path(), zc_traits::CopyPath::Sendfile);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![cfg(unix)]
+
+mod file;
+mod io;
+mod stream;
+
+pub use io::TokioIo;
+
+/// The runtime marker of tokio, for zc's endpoint traits.
+///
+/// `impl Source<Tokio> for tokio::net::TcpStream` is what makes tokio's own types zc
+/// endpoints (the orphan rule allows it because `Tokio` is local to this crate). A copy
+/// infers it from any tokio end; a copy between two runtime-neutral ends (`std::fs::File`,
+/// `&[u8]`) can name it: `zc::copy::<zc::Tokio, _, _>(..)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Tokio;

@@ -1,0 +1,299 @@
+//! The shared cross-runtime test harness: one test body, run on every runtime.
+//!
+//! # Interface (stable; other runtimes implement it)
+//!
+//! * [`Harness`] abstracts a runtime for the tests. An implementation is a unit type per
+//!   runtime flavour (`tokio::CurrentThread`, `tokio::MultiThread`, `smol::Smol`,
+//!   `async_std::AsyncStd`), in `tests/support/<runtime>.rs`, declared at the bottom of this
+//!   file behind the runtime's feature (add one `#[cfg(feature = "..")] pub mod ..;` line).
+//!   - associated types: `Rt` (the runtime marker), `Tcp`, `Unix` (connected stream sockets,
+//!     `Source<Rt> + Sink<Rt>`), `File` (the runtime's file type, `Source + Sink`),
+//!     `PipeReader` (`Source`), `PipeWriter` (`Sink`); all `Send + Unpin + 'static`;
+//!   - `NAME`, used in assertion messages;
+//!   - `block_on(fut)`: runs a `Send + 'static` future to completion on a fresh runtime and
+//!     panics after [`TIMEOUT`]; a multi-threaded flavour runs it inside a spawned task, so
+//!     every body also proves its futures are `Send`;
+//!   - `spawn(fut)`: a task on the current runtime; the returned future is its result (a
+//!     panic in the task is a panic of the awaiting test);
+//!   - `tcp_pair()`, `unix_pair()`: connected pairs (on 127.0.0.1 for TCP), called inside
+//!     `block_on`;
+//!   - `pipe()`: `Some((writer, reader))`, or `None` when the runtime has no pipe type (the
+//!     pipe bodies then print why and return);
+//!   - `file(std_file)`: the runtime's file over a std file, keeping its offset;
+//!   - `file_position`, `file_seek`, `file_read_exact`, `file_write_all`: the runtime's *own*
+//!     API (not zc's), so the bodies can check zc against it.
+//! * Runtime-independent helpers here: [`pattern`], [`file_with`], [`content`],
+//!   [`read_to_end`], [`write_all`], [`shutdown`] (these three through the endpoint's
+//!   byte-level `poll_read` / `poll_write` / `poll_shutdown`, never through `copy`),
+//!   [`raise_fd_limit`], [`curl`].
+//! * [`matrix`] holds the generic bodies (`async fn name<H: Harness>(..)`), named after the
+//!   rule they check; [`matrix_tests!`] expands to one `#[test]` per body and size for a
+//!   harness: a runtime's test file is
+//!
+//!   ```ignore
+//!   mod support;
+//!   support::matrix_tests!(support::tokio::CurrentThread);
+//!   ```
+#![allow(dead_code, unused_macros, unused_imports)]
+
+use std::fs::File;
+use std::future::{poll_fn, Future};
+use std::io::{self, Seek, Write};
+use std::os::unix::fs::FileExt;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use zc::{Sink, Source};
+
+pub mod matrix;
+
+/// A test that takes longer than this fails instead of hanging.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A runtime, as the shared test bodies need it. See the module doc.
+pub trait Harness: 'static {
+    /// The runtime marker of zc's endpoint traits.
+    type Rt: 'static;
+    /// A connected TCP socket.
+    type Tcp: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    /// A connected Unix stream socket.
+    type Unix: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    /// The runtime's file type.
+    type File: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    /// The reading end of the runtime's pipe.
+    type PipeReader: Source<Self::Rt> + Send + Unpin + 'static;
+    /// The writing end of the runtime's pipe.
+    type PipeWriter: Sink<Self::Rt> + Send + Unpin + 'static;
+
+    /// Names the runtime (and flavour) in assertion messages.
+    const NAME: &'static str;
+
+    /// Runs `fut` to completion on a fresh runtime; panics after [`TIMEOUT`].
+    fn block_on<F>(fut: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Spawns `fut` on the current runtime; the returned future resolves to its output.
+    fn spawn<T: Send + 'static>(
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> impl Future<Output = T> + Send + 'static;
+
+    /// A connected TCP pair on 127.0.0.1: (client, server).
+    fn tcp_pair() -> (Self::Tcp, Self::Tcp);
+
+    /// A connected Unix stream pair.
+    fn unix_pair() -> (Self::Unix, Self::Unix);
+
+    /// A pipe: (writer, reader); `None` if the runtime has no pipe type.
+    fn pipe() -> Option<(Self::PipeWriter, Self::PipeReader)>;
+
+    /// The runtime's file over `file`, at `file`'s current offset.
+    fn file(file: File) -> Self::File;
+
+    /// The file's position, from the runtime's own `seek(SeekFrom::Current(0))`.
+    fn file_position(file: &mut Self::File) -> impl Future<Output = u64> + Send + '_;
+
+    /// The runtime's own `seek(SeekFrom::Start(pos))`.
+    fn file_seek(file: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send + '_;
+
+    /// The runtime's own `read_exact` of `len` bytes.
+    fn file_read_exact(file: &mut Self::File, len: usize)
+        -> impl Future<Output = Vec<u8>> + Send + '_;
+
+    /// The runtime's own `write_all`, without a flush (a runtime may still hold the bytes).
+    fn file_write_all<'a>(
+        file: &'a mut Self::File,
+        data: &'a [u8],
+    ) -> impl Future<Output = ()> + Send + 'a;
+}
+
+/// Deterministic bytes that do not repeat for a long stretch, so a shifted, duplicated or
+/// skipped range shows. `pattern(n)` is a prefix of `pattern(m)` for n < m.
+pub fn pattern(len: usize) -> Vec<u8> {
+    static BIG: OnceLock<Vec<u8>> = OnceLock::new();
+    const CACHED: usize = (64 << 20) + (1 << 20);
+    if len <= CACHED {
+        return BIG.get_or_init(|| generate(CACHED))[..len].to_vec();
+    }
+    generate(len)
+}
+
+fn generate(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let take = (len - out.len()).min(8);
+        out.extend_from_slice(&x.to_le_bytes()[..take]);
+    }
+    out
+}
+
+/// A temporary file holding `data`, positioned at 0.
+pub fn file_with(data: &[u8]) -> File {
+    let mut f = tempfile::tempfile().expect("tempfile");
+    f.write_all(data).expect("write the test file");
+    f.rewind().expect("rewind");
+    f
+}
+
+/// All of a file's content, read with `pread`, so the file's offset does not move. Pass a
+/// `try_clone` kept before the file went to the runtime.
+pub fn content(file: &File) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read_at(&mut buf, out.len() as u64)
+            .expect("pread the test file");
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Reads `src` to EOF through its byte-level `poll_read` (not through `copy`).
+pub async fn read_to_end<Rt, S: Source<Rt> + ?Sized>(src: &mut S) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = poll_fn(|cx| src.poll_read(cx, &mut buf))
+            .await
+            .expect("read the test stream");
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Writes all of `data` through the sink's byte-level `poll_write`, then flushes.
+pub async fn write_all<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D, mut data: &[u8]) {
+    while !data.is_empty() {
+        let n = poll_fn(|cx| dst.poll_write(cx, data))
+            .await
+            .expect("write the test stream");
+        assert!(n > 0, "the test stream took 0 bytes");
+        data = &data[n..];
+    }
+    poll_fn(|cx| dst.poll_flush(cx))
+        .await
+        .expect("flush the test stream");
+}
+
+/// Shuts the sink's write side down (a socket's half-close).
+pub async fn shutdown<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D) {
+    poll_fn(|cx| dst.poll_shutdown(cx))
+        .await
+        .expect("shut the test stream down");
+}
+
+/// [`write_all`], then [`shutdown`].
+pub async fn write_and_close<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D, data: &[u8]) {
+    write_all(dst, data).await;
+    shutdown(dst).await;
+}
+
+/// Raises this process's soft limit on open fds to at least `want` (up to the hard limit),
+/// for tests that hold many sockets at once.
+pub fn raise_fd_limit(want: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum;
+    if limit.current.is_some_and(|soft| soft < want) {
+        limit.current = Some(hard.map_or(want, |hard| hard.min(want)));
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+/// Runs `curl` with `args` (plus `--silent --show-error --max-time 30`), for the example
+/// servers' tests. Panics with advice if curl is not installed.
+pub fn curl(args: &[&str]) -> Output {
+    Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "30"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("curl is needed by this test (apt-get install curl): {e}"))
+}
+
+/// Expands to one `#[test]` per shared body (and size) of [`matrix`] for harness `$h`.
+macro_rules! matrix_tests {
+    ($h:ty) => {
+        /// The harness every test of this file runs on.
+        type MatrixHarness = $h;
+        $crate::support::matrix_tests!(@sizes super::MatrixHarness;
+            file_to_tcp_takes_sendfile,
+            tcp_to_tcp_takes_splice,
+            file_to_file_takes_copy_file_range,
+            tcp_to_file_takes_splice,
+        );
+        $crate::support::matrix_tests!(@once MatrixHarness;
+            file_to_tcp_of_64_mib_takes_sendfile_with_exact_bytes,
+            tcp_to_tcp_of_64_mib_takes_splice_with_exact_bytes,
+            file_to_file_of_64_mib_takes_copy_file_range_with_exact_bytes,
+            tcp_to_file_of_64_mib_takes_splice_with_exact_bytes,
+            unix_to_unix_takes_splice,
+            file_to_unix_takes_sendfile,
+            unix_to_file_takes_splice,
+            file_to_pipe_takes_sendfile,
+            pipe_to_file_takes_splice,
+            pipe_to_tcp_takes_splice,
+            tcp_to_pipe_takes_splice,
+            partly_read_file_is_copied_from_its_logical_position,
+            file_range_to_tcp_takes_sendfile_and_sends_exactly_the_range,
+            consecutive_ranges_of_one_file_are_adjacent,
+            file_sink_is_written_after_its_pending_writes,
+            relay_splices_both_ways_and_half_closes,
+            concurrent_copies_deliver_exact_bytes,
+        );
+    };
+    (@sizes $h:ty; $($body:ident),* $(,)?) => {
+        $(
+            #[allow(non_snake_case)]
+            mod $body {
+                #[test]
+                fn empty() {
+                    <$h as $crate::support::Harness>::block_on(
+                        $crate::support::matrix::$body::<$h>(0),
+                    )
+                }
+                #[test]
+                fn one_byte() {
+                    <$h as $crate::support::Harness>::block_on(
+                        $crate::support::matrix::$body::<$h>(1),
+                    )
+                }
+                #[test]
+                fn one_byte_short_of_a_page() {
+                    <$h as $crate::support::Harness>::block_on(
+                        $crate::support::matrix::$body::<$h>(4095),
+                    )
+                }
+                #[test]
+                fn one_byte_over_64_kib() {
+                    <$h as $crate::support::Harness>::block_on(
+                        $crate::support::matrix::$body::<$h>((64 << 10) + 1),
+                    )
+                }
+            }
+        )*
+    };
+    (@once $h:ty; $($body:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $body() {
+                <$h as $crate::support::Harness>::block_on($crate::support::matrix::$body::<$h>())
+            }
+        )*
+    };
+}
+pub(crate) use matrix_tests;
+
+// One line per runtime, behind its feature.
+#[cfg(feature = "tokio")]
+pub mod tokio;

@@ -1,0 +1,121 @@
+//! `tokio::fs::File`: a blocking fd behind a background-thread state machine.
+//!
+//! tokio's `File` runs each read, write and seek on the blocking pool, one at a time, and keeps
+//! what a read brought back beyond what the caller took (read-ahead) in a buffer. Its fd offset
+//! is therefore the logical position only when no operation is in flight and no read-ahead is
+//! buffered. Before the kernel path touches the fd, the copy completes the operation in flight
+//! (`poll_complete` / `poll_flush`) and, when the fd offset may be ahead of the logical
+//! position, lets tokio discard its read-ahead with `start_seek(SeekFrom::Current(0))`, which
+//! moves the fd back by the unread bytes. sendfile, splice and copy_file_range then read or
+//! write at the fd offset and advance it, so afterwards the file's position is its start plus
+//! the bytes delivered, and tokio's next read, write or `seek(SeekFrom::Current(0))` continues
+//! from there.
+//!
+//! # Implementation
+//!
+//! tokio keeps the result of its last seek as `pos`, and `poll_complete` on an idle file
+//! returns it. After that seek, through tokio's API, the fd offset only moves forward (reads,
+//! writes, this crate's kernel copies) or back to the logical position (a write or `set_len`
+//! that discards read-ahead), and read-ahead always leaves the fd offset ahead of the logical
+//! position, which is at or after the last seek. So "`pos` == the fd offset" proves that no
+//! read-ahead is buffered; any other value costs one `start_seek(Current(0))` on the blocking
+//! pool, after which they agree. A copy that finds the file in sync does not seek at all, and
+//! the check is idempotent, as the copy requires of `poll_prepare_*`.
+
+use std::io::{self, SeekFrom};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use rustix::fs::FileType;
+use tokio::fs::File;
+use tokio::io::{AsyncSeek, AsyncWrite};
+use zc_traits::{RawEnd, Sink, Source};
+
+use crate::stream::poll_read_tokio;
+use crate::Tokio;
+
+/// The fd, if it is a regular file: the only kind whose kernel copy does not block the
+/// executor for an unbounded time (a FIFO or a terminal opened as a `File` would).
+fn regular_fd(file: &File) -> Option<BorrowedFd<'_>> {
+    let fd = file.as_fd();
+    let stat = rustix::fs::fstat(fd).ok()?;
+    (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile).then_some(fd)
+}
+
+/// Completes the operation in flight and brings the fd offset to the logical position.
+fn poll_sync_position(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    // Bounded: after our own seek completes, tokio's `pos` equals the fd offset.
+    for _ in 0..3 {
+        let pos = ready!(Pin::new(&mut *file).poll_complete(cx))?;
+        let offset = match rustix::fs::tell(file.as_fd()) {
+            Ok(offset) => offset,
+            // Not seekable: there is no position to bring anywhere.
+            Err(rustix::io::Errno::SPIPE) => return Poll::Ready(Ok(())),
+            Err(e) => return Poll::Ready(Err(e.into())),
+        };
+        if offset == pos {
+            return Poll::Ready(Ok(()));
+        }
+        // Discards read-ahead and moves the fd back by its length, on the blocking pool.
+        Pin::new(&mut *file).start_seek(SeekFrom::Current(0))?;
+    }
+    Poll::Ready(Err(io::Error::other(
+        "zc-tokio: the file's fd offset keeps moving under the copy (is the fd shared?)",
+    )))
+}
+
+/// A tokio file is read from its logical position (read-ahead included), with `sendfile(2)` or
+/// `copy_file_range(2)`; the position advances by exactly the bytes delivered.
+///
+/// # Caveats
+///
+/// The kernel path runs on the executor thread, as a read of a page-cache hit would; only
+/// regular files take it, so a FIFO or device opened as a `File` keeps tokio's blocking pool.
+/// A file whose fd is shared with another handle (`try_clone`) must not be read through that
+/// handle during the copy.
+impl Source<Tokio> for File {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_read_tokio(Pin::new(self), cx, buf)
+    }
+
+    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        poll_sync_position(self, cx)
+    }
+
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
+        regular_fd(self).map(RawEnd::Direct)
+    }
+}
+
+/// A tokio file is written at its logical position after its pending writes are flushed,
+/// with `copy_file_range(2)` from a file and `splice(2)` from a socket or pipe.
+///
+/// # Caveats
+///
+/// As for the [`Source`] impl. An `O_APPEND` file takes the buffered path (the kernel calls
+/// refuse it).
+impl Sink<Tokio> for File {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        AsyncWrite::poll_write(Pin::new(self), cx, buf)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_flush(Pin::new(self), cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_shutdown(Pin::new(self), cx)
+    }
+
+    fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // tokio's `poll_write` returns before the bytes reach the fd; a kernel write must
+        // land after them, and their error belongs to this copy.
+        ready!(AsyncWrite::poll_flush(Pin::new(&mut *self), cx))?;
+        poll_sync_position(self, cx)
+    }
+
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Tokio>> {
+        regular_fd(self).map(RawEnd::Direct)
+    }
+}

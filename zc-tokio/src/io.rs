@@ -1,0 +1,227 @@
+//! tokio's I/O wrappers that keep the kernel path (`BufReader`, `Take`), and [`TokioIo`] for
+//! any other tokio stream.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, ReadBuf, Take};
+use zc_traits::{RawEnd, Sink, Source};
+
+use crate::stream::poll_read_tokio;
+use crate::Tokio;
+
+/// tokio's buffered reader: the bytes it holds are written first, then the kernel path takes
+/// the rest from the fd behind it (std's `kernel_copy` treats its `BufReader` the same way).
+///
+/// Read a protocol header with tokio's `AsyncBufReadExt`, then `zc::copy` the body.
+impl<R> Source<Tokio> for BufReader<R>
+where
+    R: Source<Tokio> + AsyncRead + Unpin,
+{
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_read_tokio(Pin::new(self), cx, buf)
+    }
+
+    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_prepare_source(cx)
+    }
+
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
+        self.get_mut().raw_source()
+    }
+
+    fn buffered(&self) -> &[u8] {
+        let own = self.buffer();
+        if own.is_empty() {
+            self.get_ref().buffered()
+        } else {
+            own
+        }
+    }
+
+    fn consume_buffered(&mut self, n: usize) {
+        if self.buffer().is_empty() {
+            self.get_mut().consume_buffered(n);
+        } else {
+            Pin::new(self).consume(n);
+        }
+    }
+
+    fn limit(&self) -> Option<u64> {
+        self.get_ref().limit()
+    }
+
+    fn advance(&mut self, n: u64, eof: bool) -> io::Result<()> {
+        self.get_mut().advance(n, eof)
+    }
+}
+
+/// tokio's `take(n)` keeps the kernel path and stops it at the limit (Go's `LimitedReader`):
+/// `zc::copy(&mut (&mut file).take(len), &mut socket)` is a `sendfile` of `len` bytes.
+/// An earlier end of file ends the copy with `Ok`, as with tokio's `Take`; for a promised
+/// length use `zc::Limited::exact`.
+impl<R> Source<Tokio> for Take<R>
+where
+    R: Source<Tokio> + AsyncRead + Unpin,
+{
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_read_tokio(Pin::new(self), cx, buf)
+    }
+
+    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_prepare_source(cx)
+    }
+
+    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
+        self.get_mut().raw_source()
+    }
+
+    fn buffered(&self) -> &[u8] {
+        let inner = self.get_ref().buffered();
+        &inner[..inner.len().min(Take::limit(self).try_into().unwrap_or(usize::MAX))]
+    }
+
+    fn consume_buffered(&mut self, n: usize) {
+        self.get_mut().consume_buffered(n);
+        let left = Take::limit(self).saturating_sub(n as u64);
+        self.set_limit(left);
+    }
+
+    fn limit(&self) -> Option<u64> {
+        let own = Take::limit(self);
+        Some(self.get_ref().limit().map_or(own, |inner| inner.min(own)))
+    }
+
+    fn advance(&mut self, n: u64, eof: bool) -> io::Result<()> {
+        let left = Take::limit(self).saturating_sub(n);
+        self.set_limit(left);
+        self.get_mut().advance(n, eof)
+    }
+}
+
+/// Any tokio `AsyncRead` / `AsyncWrite` as a zc endpoint of the tokio runtime, through the
+/// buffered path: a TLS stream, a compressor, `tokio::io::duplex`, a type of your own.
+///
+/// It forwards tokio's `AsyncRead`, `AsyncBufRead` and `AsyncWrite`, so it can stay in place.
+/// tokio's own files, sockets and pipes do not need it: they are zc endpoints themselves and
+/// take the kernel paths.
+///
+/// | inner implements | `TokioIo<T>` implements |
+/// |------------------|-------------------------|
+/// | `AsyncRead + Unpin` | [`Source<Tokio>`] |
+/// | `AsyncWrite + Unpin` | [`Sink<Tokio>`] |
+/// | `AsyncRead` / `AsyncBufRead` / `AsyncWrite` (+ `Unpin`) | the same trait |
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use zc_tokio::TokioIo;
+///
+/// let (client, server) = tokio::io::duplex(64);
+/// let mut src = TokioIo::new(&b"over a duplex"[..]);
+/// let mut dst = TokioIo::new(client);
+/// let report = zc_traits::copy_report(&mut src, &mut dst).await?;
+/// assert_eq!(report.bytes(), 13);
+/// assert_eq!(report.path(), zc_traits::CopyPath::Buffered);
+/// # drop((dst, server));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct TokioIo<T> {
+    inner: T,
+}
+
+impl<T> TokioIo<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> Self {
+        TokioIo { inner }
+    }
+
+    /// The wrapped stream.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped stream, mutably.
+    pub fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// The wrapped stream, by value.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for TokioIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncBufRead + Unpin> AsyncBufRead for TokioIo<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.inner).consume(amt)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for TokioIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl<T: AsyncRead + Unpin> Source<Tokio> for TokioIo<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_read_tokio(Pin::new(&mut self.inner), cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Sink<Tokio> for TokioIo<T> {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
