@@ -5,8 +5,8 @@ use futures_lite::future::zip;
 use zc::{CopyPath, Limited, Report};
 
 use super::{
-    content, file_with, pattern, raise_fd_limit, read_to_end, shutdown, write_all,
-    write_and_close, Harness,
+    content, file_with, pattern, raise_fd_limit, read_to_end, shutdown, write_all, write_and_close,
+    Harness,
 };
 
 const MIB_64: usize = 64 << 20;
@@ -158,7 +158,13 @@ pub async fn file_to_unix_takes_sendfile<H: Harness>() {
         read_to_end(&mut rx),
     )
     .await;
-    check_report(H::NAME, "file → unix", report, CopyPath::Sendfile, data.len());
+    check_report(
+        H::NAME,
+        "file → unix",
+        report,
+        CopyPath::Sendfile,
+        data.len(),
+    );
     check_bytes(H::NAME, "file → unix", &received, &data);
 }
 
@@ -178,7 +184,10 @@ pub async fn unix_to_file_takes_splice<H: Harness>() {
 }
 
 fn no_pipe<H: Harness>() -> bool {
-    eprintln!("{}: the runtime has no pipe type; pipe body skipped", H::NAME);
+    eprintln!(
+        "{}: the runtime has no pipe type; pipe body skipped",
+        H::NAME
+    );
     true
 }
 
@@ -199,7 +208,13 @@ pub async fn file_to_pipe_takes_sendfile<H: Harness>() {
         read_to_end(&mut rx),
     )
     .await;
-    check_report(H::NAME, "file → pipe", report, CopyPath::Sendfile, data.len());
+    check_report(
+        H::NAME,
+        "file → pipe",
+        report,
+        CopyPath::Sendfile,
+        data.len(),
+    );
     check_bytes(H::NAME, "file → pipe", &received, &data);
 }
 
@@ -300,12 +315,7 @@ pub async fn partly_read_file_is_copied_from_its_logical_position<H: Harness>() 
         CopyPath::Sendfile,
         data.len() - 1_001,
     );
-    check_bytes(
-        H::NAME,
-        "partly read file → tcp",
-        &received,
-        &data[1_001..],
-    );
+    check_bytes(H::NAME, "partly read file → tcp", &received, &data[1_001..]);
     assert_eq!(
         H::file_position(&mut file).await,
         data.len() as u64,
@@ -363,8 +373,20 @@ pub async fn consecutive_ranges_of_one_file_are_adjacent<H: Harness>() {
         read_to_end(&mut rx),
     )
     .await;
-    check_report(H::NAME, "first range", reports.0, CopyPath::Sendfile, 100_000);
-    check_report(H::NAME, "second range", reports.1, CopyPath::Sendfile, 150_000);
+    check_report(
+        H::NAME,
+        "first range",
+        reports.0,
+        CopyPath::Sendfile,
+        100_000,
+    );
+    check_report(
+        H::NAME,
+        "second range",
+        reports.1,
+        CopyPath::Sendfile,
+        150_000,
+    );
     check_bytes(H::NAME, "two ranges", &received, &data[..250_000]);
     assert_eq!(H::file_position(&mut file).await, 250_000, "{}", H::NAME);
 }
@@ -382,7 +404,13 @@ pub async fn file_sink_is_written_after_its_pending_writes<H: Harness>() {
         zc::copy_report(&mut server, &mut dst).await.expect("copy")
     })
     .await;
-    check_report(H::NAME, "tcp → written file", report, CopyPath::Splice, data.len());
+    check_report(
+        H::NAME,
+        "tcp → written file",
+        report,
+        CopyPath::Splice,
+        data.len(),
+    );
     let mut want = b"header: written by the runtime\n".to_vec();
     want.extend_from_slice(&data);
     check_bytes(H::NAME, "tcp → written file", &content(&check), &want);
@@ -451,7 +479,13 @@ pub async fn concurrent_copies_deliver_exact_bytes<H: Harness>() {
     for (i, data, sender, receiver) in tasks {
         let report = sender.await;
         let received = receiver.await;
-        check_report(H::NAME, &format!("copy {i}"), report, CopyPath::Sendfile, LEN);
+        check_report(
+            H::NAME,
+            &format!("copy {i}"),
+            report,
+            CopyPath::Sendfile,
+            LEN,
+        );
         check_bytes(H::NAME, &format!("copy {i}"), &received, &data);
     }
 }

@@ -99,8 +99,10 @@ pub trait Harness: 'static {
     fn file_seek(file: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send + '_;
 
     /// The runtime's own `read_exact` of `len` bytes.
-    fn file_read_exact(file: &mut Self::File, len: usize)
-        -> impl Future<Output = Vec<u8>> + Send + '_;
+    fn file_read_exact(
+        file: &mut Self::File,
+        len: usize,
+    ) -> impl Future<Output = Vec<u8>> + Send + '_;
 
     /// The runtime's own `write_all`, without a flush (a runtime may still hold the bytes).
     fn file_write_all<'a>(

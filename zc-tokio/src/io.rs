@@ -79,7 +79,9 @@ where
 
     fn buffered(&self) -> &[u8] {
         let inner = self.get_ref().buffered();
-        &inner[..inner.len().min(Take::limit(self).try_into().unwrap_or(usize::MAX))]
+        &inner[..inner
+            .len()
+            .min(Take::limit(self).try_into().unwrap_or(usize::MAX))]
     }
 
     fn consume_buffered(&mut self, n: usize) {

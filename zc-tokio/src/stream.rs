@@ -76,11 +76,7 @@ macro_rules! reactor_for_stream {
                 AsRef::<$stream>::as_ref(self).as_fd()
             }
 
-            fn poll_ready(
-                &self,
-                cx: &mut Context<'_>,
-                interest: Interest,
-            ) -> Poll<io::Result<()>> {
+            fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
                 let stream: &$stream = self.as_ref();
                 match interest {
                     Interest::Readable => stream.poll_read_ready(cx),
