@@ -10,6 +10,7 @@ use std::task::{ready, Context, Poll};
 
 use crate::endpoint::{Handoff, Progress, Sink, Source};
 use crate::kernel::{self, Kernel, Step};
+use crate::sys;
 
 /// Bytes a copy may move in one poll before it yields to the executor, by default.
 ///
@@ -551,10 +552,19 @@ impl CopyState {
                     // buffered; its fd offset is right only after this.
                     ready!(src.poll_prepare_source(cx))?;
                     ready!(dst.poll_prepare_sink(cx))?;
+                    let limit = src.limit();
                     let (Some(s), Some(d)) = (src.raw_source(), dst.raw_sink()) else {
                         self.fall_back("an end lost its kernel object while preparing".into())?;
                         continue;
                     };
+                    if sys::feeds_itself(s.fd(), d.fd(), limit) {
+                        // Every path would read back what it wrote and never reach EOF.
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "the source and the destination are the same file, and the \
+                             destination writes inside the range still to be read",
+                        )));
+                    }
                     match kernel::plans(&s, &d) {
                         Ok((plans, src_kind, dst_kind)) => {
                             self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));

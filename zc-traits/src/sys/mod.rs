@@ -32,3 +32,38 @@ pub(crate) enum Call {
     Splice = 1,
     CopyFileRange = 2,
 }
+
+/// Whether a copy from `src` to `dst` would read back bytes it wrote, and so never reach EOF:
+/// the same regular file on both ends, with the destination's write position (its end, for
+/// `O_APPEND`) ahead of the source's read position and inside the bytes the copy may still
+/// read (`limit`). GNU `cat` refuses the same case ("input file is output file").
+///
+/// Ends on other positions are fine: the same position rewrites the file in place, and a
+/// destination behind the source is a forward move that never overwrites unread bytes.
+pub(crate) fn feeds_itself(
+    src: std::os::fd::BorrowedFd<'_>,
+    dst: std::os::fd::BorrowedFd<'_>,
+    limit: Option<u64>,
+) -> bool {
+    use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
+    let (Ok(s), Ok(d)) = (fstat(src), fstat(dst)) else {
+        return false;
+    };
+    if (s.st_dev, s.st_ino) != (d.st_dev, d.st_ino)
+        || FileType::from_raw_mode(s.st_mode) != FileType::RegularFile
+    {
+        return false;
+    }
+    let Ok(read_at) = seek(src, SeekFrom::Current(0)) else {
+        return false;
+    };
+    let write_at = if fcntl_getfl(dst).is_ok_and(|fl| fl.contains(OFlags::APPEND)) {
+        d.st_size as u64
+    } else {
+        match seek(dst, SeekFrom::Current(0)) {
+            Ok(at) => at,
+            Err(_) => return false,
+        }
+    };
+    write_at > read_at && limit.is_none_or(|l| read_at.saturating_add(l) > write_at)
+}
