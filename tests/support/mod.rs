@@ -297,5 +297,9 @@ macro_rules! matrix_tests {
 pub(crate) use matrix_tests;
 
 // One line per runtime, behind its feature.
+#[cfg(feature = "async-std")]
+pub mod async_std;
+#[cfg(feature = "smol")]
+pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;

@@ -33,12 +33,10 @@ where
     F::Output: Send + 'static,
 {
     let task = ::smol::spawn(fut);
-    ::smol::block_on(
-        async { Some(task.await) }.or(async {
-            Timer::after(TIMEOUT).await;
-            None
-        }),
-    )
+    ::smol::block_on(async { Some(task.await) }.or(async {
+        Timer::after(TIMEOUT).await;
+        None
+    }))
     .unwrap_or_else(|| panic!("test timed out after {TIMEOUT:?}"))
 }
 
@@ -111,7 +109,11 @@ macro_rules! smol_harness {
             }
 
             fn file_position(file: &mut ::smol::fs::File) -> impl Future<Output = u64> + Send + '_ {
-                async move { file.seek(SeekFrom::Current(0)).await.expect("async-fs seek") }
+                async move {
+                    file.seek(SeekFrom::Current(0))
+                        .await
+                        .expect("async-fs seek")
+                }
             }
 
             fn file_seek(
@@ -119,7 +121,9 @@ macro_rules! smol_harness {
                 pos: u64,
             ) -> impl Future<Output = ()> + Send + '_ {
                 async move {
-                    file.seek(SeekFrom::Start(pos)).await.expect("async-fs seek");
+                    file.seek(SeekFrom::Start(pos))
+                        .await
+                        .expect("async-fs seek");
                 }
             }
 
