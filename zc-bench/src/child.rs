@@ -1,0 +1,347 @@
+//! The measured side: one variant of one scenario, in a process of its own.
+//!
+//! The parent re-executes this binary as `zc-bench __child <scenario> <variant> key=value..`.
+//! The child sets everything up (runtime, connections, open files) before it starts its
+//! [`Meter`], does only the sending (or relaying, or serving), and prints one `RESULT` line.
+//! Its CPU clock therefore counts the sender and nothing else; the receivers live in the
+//! parent.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::scenario::Scenario;
+use crate::sys::{self, Meter, Sample};
+
+/// Arguments passed from the parent.
+#[derive(Debug, Default)]
+struct Args {
+    file: PathBuf,
+    dst: PathBuf,
+    port: u16,
+    port2: u16,
+    count: u64,
+    timeout_secs: u64,
+    cpu: Option<usize>,
+}
+
+pub fn main(argv: &[String]) -> i32 {
+    let (Some(scenario), Some(variant)) = (argv.first(), argv.get(1)) else {
+        eprintln!("zc-bench __child: expected <scenario> <variant> key=value..");
+        return 2;
+    };
+    let Some(scenario) = scenario.parse().ok().and_then(Scenario::from_number) else {
+        eprintln!("zc-bench __child: bad scenario {scenario:?}");
+        return 2;
+    };
+    let mut args = Args {
+        timeout_secs: 600,
+        ..Args::default()
+    };
+    for kv in &argv[2..] {
+        let Some((k, v)) = kv.split_once('=') else {
+            eprintln!("zc-bench __child: bad argument {kv:?}");
+            return 2;
+        };
+        let ok = match k {
+            "file" => {
+                args.file = v.into();
+                true
+            }
+            "dst" => {
+                args.dst = v.into();
+                true
+            }
+            "port" => v.parse().map(|p| args.port = p).is_ok(),
+            "port2" => v.parse().map(|p| args.port2 = p).is_ok(),
+            "count" => v.parse().map(|c| args.count = c).is_ok(),
+            "timeout" => v.parse().map(|t| args.timeout_secs = t).is_ok(),
+            "cpu" => v.parse().map(|c| args.cpu = Some(c)).is_ok(),
+            _ => false,
+        };
+        if !ok {
+            eprintln!("zc-bench __child: bad argument {kv:?}");
+            return 2;
+        }
+    }
+    if let Some(cpu) = args.cpu {
+        if let Err(e) = sys::pin_to_cpu(cpu) {
+            eprintln!("zc-bench __child: cannot pin to CPU {cpu}: {e}");
+            return 1;
+        }
+    }
+    // A run that hangs must not hang the benchmark: the child ends itself.
+    let timeout = Duration::from_secs(args.timeout_secs);
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        eprintln!("zc-bench __child: timed out after {timeout:?}");
+        std::process::exit(3);
+    });
+    let result = match scenario {
+        Scenario::FileToTcp => file_to_tcp(variant, &args),
+        Scenario::Relay => relay(variant, &args),
+        Scenario::FileToFile => file_to_file(variant, &args),
+        Scenario::SmallFiles => small_files(variant, &args),
+        Scenario::ManyClients => many_clients(variant, &args),
+    };
+    match result {
+        Ok(sample) => {
+            println!("{}", sample.to_line());
+            0
+        }
+        Err(e) => {
+            eprintln!("zc-bench __child: scenario {scenario:?} variant {variant}: {e}");
+            1
+        }
+    }
+}
+
+fn unknown(variant: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("unknown variant {variant:?}"),
+    )
+}
+
+fn tokio_rt() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+fn connect(port: u16) -> io::Result<TcpStream> {
+    TcpStream::connect(("127.0.0.1", port))
+}
+
+async fn tokio_connect(port: u16) -> io::Result<tokio::net::TcpStream> {
+    tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+}
+
+/// Half-closes, then waits until the receiver has read everything and closed: the end of
+/// the measured time is when the bytes arrived, not when they were queued.
+async fn tokio_finish(sock: &mut tokio::net::TcpStream) -> io::Result<()> {
+    sock.shutdown().await?;
+    let mut byte = [0u8; 1];
+    match sock.read(&mut byte).await? {
+        0 => Ok(()),
+        _ => Err(io::Error::other("the peer sent bytes instead of closing")),
+    }
+}
+
+fn std_finish(sock: &mut TcpStream) -> io::Result<()> {
+    sock.shutdown(Shutdown::Write)?;
+    sys::wait_eof(sock)
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 1: file -> TCP
+
+fn file_to_tcp(variant: &str, a: &Args) -> io::Result<Sample> {
+    match variant {
+        "kernel-sendfile" => {
+            let file = std::fs::File::open(&a.file)?;
+            let mut sock = connect(a.port)?;
+            let m = Meter::start();
+            let n = sys::sendfile_all(&file, &sock)?;
+            std_finish(&mut sock)?;
+            Ok(m.finish(n, ""))
+        }
+        "std-copy" => {
+            let mut file = std::fs::File::open(&a.file)?;
+            let mut sock = connect(a.port)?;
+            let m = Meter::start();
+            let n = io::copy(&mut file, &mut sock)?;
+            std_finish(&mut sock)?;
+            Ok(m.finish(n, ""))
+        }
+        "tokio-copy" | "tokio-copy-buf" => tokio_rt()?.block_on(async {
+            let mut file = tokio::fs::File::open(&a.file).await?;
+            let mut sock = tokio_connect(a.port).await?;
+            let m = Meter::start();
+            let n = if variant == "tokio-copy" {
+                tokio::io::copy(&mut file, &mut sock).await?
+            } else {
+                let mut file = tokio::io::BufReader::with_capacity(256 << 10, file);
+                tokio::io::copy_buf(&mut file, &mut sock).await?
+            };
+            tokio_finish(&mut sock).await?;
+            Ok(m.finish(n, ""))
+        }),
+        _ => Err(unknown(variant)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 2: TCP -> TCP through this process
+
+/// The source side (port) waits for this byte before it sends, so no byte moves before the
+/// proxy's clock runs.
+const GO: [u8; 1] = [1];
+
+fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
+    let mut up = connect(a.port)?;
+    let mut down = connect(a.port2)?;
+    match variant {
+        "kernel-splice" => {
+            let m = Meter::start();
+            up.write_all(&GO)?;
+            let n = sys::splice_all(&up, &down, 1 << 20)?;
+            std_finish(&mut down)?;
+            up.shutdown(Shutdown::Write)?;
+            Ok(m.finish(n, ""))
+        }
+        "tokio-bidi" => tokio_rt()?.block_on(async {
+            up.set_nonblocking(true)?;
+            down.set_nonblocking(true)?;
+            let mut up = tokio::net::TcpStream::from_std(up)?;
+            let mut down = tokio::net::TcpStream::from_std(down)?;
+            let m = Meter::start();
+            up.write_all(&GO).await?;
+            let (n, _) = tokio::io::copy_bidirectional(&mut up, &mut down).await?;
+            Ok(m.finish(n, ""))
+        }),
+        _ => Err(unknown(variant)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 3: file -> file
+
+fn file_to_file(variant: &str, a: &Args) -> io::Result<Sample> {
+    let (src, dst) = (a.file.as_path(), a.dst.as_path());
+    match variant {
+        "kernel-cfr" => {
+            let m = Meter::start();
+            let from = std::fs::File::open(src)?;
+            let to = std::fs::File::create(dst)?;
+            let n = sys::copy_file_range_all(&from, &to)?;
+            drop((from, to));
+            Ok(m.finish(n, ""))
+        }
+        "std-fs-copy" => {
+            let m = Meter::start();
+            let n = std::fs::copy(src, dst)?;
+            Ok(m.finish(n, ""))
+        }
+        "tokio-fs-copy" => tokio_rt()?.block_on(async {
+            let m = Meter::start();
+            let n = tokio::fs::copy(src, dst).await?;
+            Ok(m.finish(n, ""))
+        }),
+        "zc-neutral" => {
+            let m = Meter::start();
+            let mut from = std::fs::File::open(src)?;
+            let mut to = std::fs::File::create(dst)?;
+            let report = futures_lite::future::block_on(zc::copy_report::<zc::Neutral, _, _>(
+                &mut from, &mut to,
+            ))?;
+            drop((from, to));
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }
+        _ => Err(unknown(variant)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 4: many small files into one connection
+
+fn small_files(variant: &str, a: &Args) -> io::Result<Sample> {
+    let path = a.file.as_path();
+    match variant {
+        "kernel-sendfile" => {
+            let mut sock = connect(a.port)?;
+            let m = Meter::start();
+            let mut n = 0;
+            for _ in 0..a.count {
+                let file = std::fs::File::open(path)?;
+                n += sys::sendfile_all(&file, &sock)?;
+            }
+            std_finish(&mut sock)?;
+            Ok(m.finish(n, ""))
+        }
+        "tokio-copy" => tokio_rt()?.block_on(async {
+            let mut sock = tokio_connect(a.port).await?;
+            let m = Meter::start();
+            let mut n = 0;
+            for _ in 0..a.count {
+                let mut file = tokio::fs::File::open(path).await?;
+                n += tokio::io::copy(&mut file, &mut sock).await?;
+            }
+            tokio_finish(&mut sock).await?;
+            Ok(m.finish(n, ""))
+        }),
+        _ => Err(unknown(variant)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 5: one server, many concurrent clients
+
+/// Binds, tells the parent the port, and accepts `count` clients before any clock starts.
+fn accept_clients(a: &Args) -> io::Result<Vec<TcpStream>> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    println!("READY port={}", listener.local_addr()?.port());
+    io::stdout().flush()?;
+    let timeout = Duration::from_secs(a.timeout_secs);
+    (0..a.count)
+        .map(|_| sys::accept_timeout(&listener, timeout))
+        .collect()
+}
+
+fn many_clients(variant: &str, a: &Args) -> io::Result<Sample> {
+    let path = a.file.as_path();
+    let clients = accept_clients(a)?;
+    match variant {
+        "kernel-sendfile" => {
+            let m = Meter::start();
+            let mut n = 0;
+            let mut clients = clients;
+            for sock in &clients {
+                let file = std::fs::File::open(path)?;
+                n += sys::sendfile_all(&file, sock)?;
+                sock.shutdown(Shutdown::Write)?;
+            }
+            for sock in &mut clients {
+                sys::wait_eof(sock)?;
+            }
+            Ok(m.finish(n, ""))
+        }
+        "tokio-copy" => serve_tokio(clients, path, |path, mut sock| async move {
+            let mut file = tokio::fs::File::open(&path).await?;
+            let n = tokio::io::copy(&mut file, &mut sock).await?;
+            tokio_finish(&mut sock).await?;
+            Ok((n, String::new()))
+        }),
+        _ => Err(unknown(variant)),
+    }
+}
+
+/// Serves every client from a task of its own on one current-thread runtime.
+fn serve_tokio<F, Fut>(clients: Vec<TcpStream>, path: &Path, serve: F) -> io::Result<Sample>
+where
+    F: Fn(PathBuf, tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = io::Result<(u64, String)>> + Send + 'static,
+{
+    tokio_rt()?.block_on(async {
+        let mut socks = Vec::with_capacity(clients.len());
+        for sock in clients {
+            sock.set_nonblocking(true)?;
+            socks.push(tokio::net::TcpStream::from_std(sock)?);
+        }
+        let m = Meter::start();
+        let mut tasks = tokio::task::JoinSet::new();
+        for sock in socks {
+            tasks.spawn(serve(path.to_path_buf(), sock));
+        }
+        let (mut n, mut path) = (0, String::new());
+        while let Some(done) = tasks.join_next().await {
+            let (bytes, p) = done.map_err(io::Error::other)??;
+            n += bytes;
+            path = p;
+        }
+        Ok(m.finish(n, &path))
+    })
+}

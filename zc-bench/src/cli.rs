@@ -1,0 +1,181 @@
+//! Command-line flags of the parent (orchestrating) process.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::scenario::Scenario;
+
+pub const USAGE: &str = "\
+zc-bench: zc::copy side by side with its peers and the kernel's own loops
+
+USAGE:
+    cargo run --release -p zc-bench -- [FLAGS]
+
+FLAGS:
+    --size BYTES           file -> TCP, relay and file -> file size        [default: 1GiB]
+    --rounds N             times each variant runs, interleaved A B C A B C [default: 5]
+    --scenarios LIST       comma-separated scenario numbers (1-5)          [default: 1,2,3,4,5]
+    --variants LIST        run only variants whose id contains one of these words
+    --small-count N        scenario 4: copies of the small file            [default: 10000]
+    --small-size BYTES     scenario 4: size of the small file              [default: 16KiB]
+    --clients N            scenario 5: concurrent clients                  [default: 256]
+    --client-size BYTES    scenario 5: bytes each client receives          [default: 4MiB]
+    --dir PATH             where the data files go                         [default: a new dir in $TMPDIR]
+    --timeout SECS         a run that takes longer fails                   [default: 600]
+    --pin                  pin the measured child to the last CPU and the peers to CPU 0
+    --verify               the receivers check every byte (slower; meant for small sizes)
+    --tiny                 CI smoke preset: 4MiB, 1 round, 64 small copies, 8 clients of 256KiB,
+                           --verify, 60 s timeout (explicit flags after it still apply)
+    --list                 print the scenarios and variants and exit
+    -h, --help             print this help
+
+BYTES accepts a plain number or a KiB/MiB/GiB suffix.";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub size: u64,
+    pub rounds: usize,
+    pub scenarios: Vec<Scenario>,
+    pub variant_filter: Vec<String>,
+    pub small_count: u64,
+    pub small_size: u64,
+    pub clients: u64,
+    pub client_size: u64,
+    pub dir: Option<PathBuf>,
+    pub timeout: Duration,
+    pub verify: bool,
+    pub pin: bool,
+    pub list: bool,
+    /// The command line as typed, for the report.
+    pub command: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            size: 1 << 30,
+            rounds: 5,
+            scenarios: Scenario::ALL.to_vec(),
+            variant_filter: Vec::new(),
+            small_count: 10_000,
+            small_size: 16 << 10,
+            clients: 256,
+            client_size: 4 << 20,
+            dir: None,
+            timeout: Duration::from_secs(600),
+            verify: false,
+            pin: false,
+            list: false,
+            command: String::new(),
+        }
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub enum Parsed {
+    Run(Config),
+    Help,
+}
+
+pub fn parse(args: &[String]) -> Result<Parsed, String> {
+    let mut cfg = Config {
+        command: std::iter::once("cargo run --release -p zc-bench --")
+            .chain(args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        ..Config::default()
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--size" => cfg.size = bytes(&value()?)?,
+            "--rounds" => cfg.rounds = number(&value()?)? as usize,
+            "--scenarios" => {
+                cfg.scenarios = value()?
+                    .split(',')
+                    .map(|s| {
+                        s.trim()
+                            .parse::<u8>()
+                            .ok()
+                            .and_then(Scenario::from_number)
+                            .ok_or_else(|| format!("unknown scenario {s:?} (1-5)"))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            "--variants" => {
+                cfg.variant_filter = value()?.split(',').map(|s| s.trim().to_owned()).collect()
+            }
+            "--small-count" => cfg.small_count = number(&value()?)?,
+            "--small-size" => cfg.small_size = bytes(&value()?)?,
+            "--clients" => cfg.clients = number(&value()?)?,
+            "--client-size" => cfg.client_size = bytes(&value()?)?,
+            "--dir" => cfg.dir = Some(PathBuf::from(value()?)),
+            "--timeout" => cfg.timeout = Duration::from_secs(number(&value()?)?),
+            "--verify" => cfg.verify = true,
+            "--pin" => cfg.pin = true,
+            "--list" => cfg.list = true,
+            "--tiny" => {
+                cfg.size = 4 << 20;
+                cfg.rounds = 1;
+                cfg.small_count = 64;
+                cfg.small_size = 16 << 10;
+                cfg.clients = 8;
+                cfg.client_size = 256 << 10;
+                cfg.verify = true;
+                cfg.timeout = Duration::from_secs(60);
+            }
+            other => return Err(format!("unknown flag {other:?}\n\n{USAGE}")),
+        }
+    }
+    if cfg.rounds == 0 || cfg.size == 0 || cfg.small_count == 0 || cfg.small_size == 0 {
+        return Err("--rounds, --size, --small-count and --small-size must be > 0".into());
+    }
+    if cfg.clients == 0 || cfg.client_size == 0 {
+        return Err("--clients and --client-size must be > 0".into());
+    }
+    Ok(Parsed::Run(cfg))
+}
+
+fn number(s: &str) -> Result<u64, String> {
+    s.replace('_', "")
+        .parse()
+        .map_err(|_| format!("not a number: {s:?}"))
+}
+
+/// `123`, `16KiB`, `4MiB`, `1GiB` (also `k`, `M`, `G`, binary in every case).
+pub fn bytes(s: &str) -> Result<u64, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let shift = match unit.trim() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("unknown size unit in {s:?}")),
+    };
+    let n = number(digits)?;
+    n.checked_shl(shift)
+        .filter(|v| v >> shift == n)
+        .ok_or_else(|| format!("size too large: {s:?}"))
+}
+
+/// `1073741824` -> `1 GiB`, for headings.
+pub fn human(n: u64) -> String {
+    const UNITS: [(&str, u32); 3] = [("GiB", 30), ("MiB", 20), ("KiB", 10)];
+    for (name, shift) in UNITS {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {name}", n >> shift);
+        }
+    }
+    format!("{n} B")
+}

@@ -1,0 +1,169 @@
+//! The scenarios and their variants: what runs, under which name, against which reference.
+
+/// One benchmark scenario of the issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// 1. A file to a TCP connection on 127.0.0.1.
+    FileToTcp,
+    /// 2. TCP to TCP through a proxy (the measured process is the proxy).
+    Relay,
+    /// 3. A file to a new file on the same file system.
+    FileToFile,
+    /// 4. Many small files, each opened and copied, into one connection.
+    SmallFiles,
+    /// 5. Many concurrent clients each receiving a file from one server.
+    ManyClients,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 5] = [
+        Scenario::FileToTcp,
+        Scenario::Relay,
+        Scenario::FileToFile,
+        Scenario::SmallFiles,
+        Scenario::ManyClients,
+    ];
+
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    pub fn from_number(n: u8) -> Option<Scenario> {
+        Scenario::ALL.get(usize::from(n).checked_sub(1)?).copied()
+    }
+
+    /// The variants of this scenario, in the order they run within a round.
+    pub fn variants(self) -> &'static [Variant] {
+        match self {
+            Scenario::FileToTcp => FILE_TO_TCP,
+            Scenario::Relay => RELAY,
+            Scenario::FileToFile => FILE_TO_FILE,
+            Scenario::SmallFiles => SMALL_FILES,
+            Scenario::ManyClients => MANY_CLIENTS,
+        }
+    }
+
+    /// The variant the ratios are taken against: the kernel's own loop.
+    pub fn reference(self) -> &'static Variant {
+        self.variants()
+            .iter()
+            .find(|v| v.reference)
+            .expect("every scenario has a reference variant")
+    }
+}
+
+/// One way to do a scenario's work.
+#[derive(Debug)]
+pub struct Variant {
+    /// Stable id, passed to the child process and matched by `--variants`.
+    pub id: &'static str,
+    /// What the table shows.
+    pub label: &'static str,
+    /// How the bytes move, for variants that cannot report it (zc variants report their path).
+    pub path: &'static str,
+    /// The kernel-limit variant the ratios of the scenario are taken against.
+    pub reference: bool,
+}
+
+const fn v(id: &'static str, label: &'static str, path: &'static str) -> Variant {
+    Variant {
+        id,
+        label,
+        path,
+        reference: false,
+    }
+}
+
+const fn reference(id: &'static str, label: &'static str, path: &'static str) -> Variant {
+    Variant {
+        id,
+        label,
+        path,
+        reference: true,
+    }
+}
+
+const FILE_TO_TCP: &[Variant] = &[
+    reference(
+        "kernel-sendfile",
+        "kernel limit: blocking rustix `sendfile` loop",
+        "sendfile",
+    ),
+    v(
+        "tokio-copy",
+        "`tokio::io::copy` (tokio `File` → `TcpStream`)",
+        "read/write, 8 KiB buffer; file reads on the blocking pool",
+    ),
+    v(
+        "tokio-copy-buf",
+        "`tokio::io::copy_buf`, 256 KiB `BufReader`",
+        "read/write, 256 KiB buffer; file reads on the blocking pool",
+    ),
+    v(
+        "std-copy",
+        "`std::io::copy` on a thread (std `File` → `TcpStream`)",
+        "read/write (std skips sendfile for file → socket)",
+    ),
+];
+
+const RELAY: &[Variant] = &[
+    reference(
+        "kernel-splice",
+        "kernel limit: blocking `splice` loop, 1 MiB pipe",
+        "splice",
+    ),
+    v(
+        "tokio-bidi",
+        "`tokio::io::copy_bidirectional`",
+        "read/write, 8 KiB buffer per direction",
+    ),
+];
+
+const FILE_TO_FILE: &[Variant] = &[
+    reference(
+        "kernel-cfr",
+        "kernel limit: blocking `copy_file_range` loop",
+        "copy_file_range",
+    ),
+    v(
+        "zc-neutral",
+        "`zc::copy::<Neutral>` (std `File` → std `File`)",
+        "",
+    ),
+    v(
+        "tokio-fs-copy",
+        "`tokio::fs::copy`",
+        "std::fs::copy on the blocking pool",
+    ),
+    v(
+        "std-fs-copy",
+        "`std::fs::copy`",
+        "copy_file_range (std's kernel_copy)",
+    ),
+];
+
+const SMALL_FILES: &[Variant] = &[
+    reference(
+        "kernel-sendfile",
+        "kernel limit: blocking `open` + `sendfile` loop",
+        "sendfile",
+    ),
+    v(
+        "tokio-copy",
+        "`tokio::fs::File::open` + `tokio::io::copy`",
+        "read/write, 8 KiB buffer; open and reads on the blocking pool",
+    ),
+];
+
+const MANY_CLIENTS: &[Variant] = &[
+    reference(
+        "kernel-sendfile",
+        "kernel limit: one thread, blocking `sendfile` to each client in turn",
+        "sendfile",
+    ),
+    v(
+        "tokio-copy",
+        "`tokio::io::copy`, a task per client",
+        "read/write, 8 KiB buffer; open and reads on the blocking pool",
+    ),
+];

@@ -1,0 +1,293 @@
+//! Measurement (CPU clocks, peak RSS) and the kernel-limit loops, all through rustix.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use rustix::io::Errno;
+use rustix::time::{clock_gettime, ClockId};
+
+/// `sendfile(2)`'s per-call maximum.
+const MAX_CHUNK: usize = 0x7fff_f000;
+
+/// CPU time of the whole process, every thread included (user + sys), in nanoseconds.
+///
+/// A runtime's helper threads (tokio's blocking pool for file reads, async-io's reactor
+/// thread) do work for the sender, so the sender runs in a process of its own and this clock
+/// charges it all.
+pub fn process_cpu_ns() -> u64 {
+    let t = clock_gettime(ClockId::ProcessCPUTime);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// CPU time of the calling thread (user + sys), in nanoseconds.
+pub fn thread_cpu_ns() -> u64 {
+    let t = clock_gettime(ClockId::ThreadCPUTime);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// User and system time of the process in clock ticks, from `/proc/self/stat` (fields 14, 15).
+pub fn process_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse().ok()).unwrap_or(0);
+    (field(14), field(15))
+}
+
+/// Resets the peak RSS (`VmHWM`) to the current RSS (Linux ≥ 4.0), so the next reading is
+/// the peak of what follows. Returns false where the kernel does not allow it.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// `VmHWM` of `/proc/self/status`: the peak resident set size, in KiB.
+pub fn peak_rss_kib() -> u64 {
+    status_field("VmHWM:")
+}
+
+fn status_field(name: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The measured part of one run, started just before the work and read just after.
+#[derive(Debug)]
+pub struct Meter {
+    wall: Instant,
+    cpu_ns: u64,
+    ticks: (u64, u64),
+}
+
+impl Meter {
+    pub fn start() -> Meter {
+        reset_peak_rss();
+        Meter {
+            ticks: process_ticks(),
+            cpu_ns: process_cpu_ns(),
+            wall: Instant::now(),
+        }
+    }
+
+    pub fn finish(self, bytes: u64, path: &str) -> Sample {
+        let wall = self.wall.elapsed();
+        let cpu_ns = process_cpu_ns() - self.cpu_ns;
+        let (user, sys) = process_ticks();
+        Sample {
+            bytes,
+            wall_ns: wall.as_nanos() as u64,
+            cpu_ns,
+            user_ticks: user - self.ticks.0,
+            sys_ticks: sys - self.ticks.1,
+            peak_rss_kib: peak_rss_kib(),
+            path: if path.is_empty() {
+                "-".into()
+            } else {
+                path.into()
+            },
+            peer_cpu_ns: 0,
+        }
+    }
+}
+
+/// What the child process measured in one run.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub bytes: u64,
+    pub wall_ns: u64,
+    pub cpu_ns: u64,
+    pub user_ticks: u64,
+    pub sys_ticks: u64,
+    pub peak_rss_kib: u64,
+    /// The path zc reported (`sendfile`, `splice`, ...), or `-`.
+    pub path: String,
+    /// CPU time of the parent's peer threads (receivers) during the run, filled in by the
+    /// parent: on loopback, part of one side's TCP work runs in the other side's context.
+    pub peer_cpu_ns: u64,
+}
+
+impl Sample {
+    /// The line the child prints and the parent parses.
+    pub fn to_line(&self) -> String {
+        format!(
+            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} path={}",
+            self.bytes,
+            self.wall_ns,
+            self.cpu_ns,
+            self.user_ticks,
+            self.sys_ticks,
+            self.peak_rss_kib,
+            self.path
+        )
+    }
+
+    pub fn from_line(line: &str) -> Option<Sample> {
+        let rest = line.strip_prefix("RESULT ")?;
+        let get = |key: &str| {
+            rest.split(' ')
+                .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        };
+        let num = |key: &str| get(key)?.parse().ok();
+        Some(Sample {
+            bytes: num("bytes")?,
+            wall_ns: num("wall_ns")?,
+            cpu_ns: num("cpu_ns")?,
+            user_ticks: num("user_ticks")?,
+            sys_ticks: num("sys_ticks")?,
+            peak_rss_kib: num("peak_rss_kib")?,
+            path: get("path")?.to_owned(),
+            peer_cpu_ns: 0,
+        })
+    }
+
+    pub fn wall(&self) -> Duration {
+        Duration::from_nanos(self.wall_ns)
+    }
+}
+
+fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
+    loop {
+        match f() {
+            Err(Errno::INTR) => continue,
+            r => return r.map_err(io::Error::from),
+        }
+    }
+}
+
+/// The kernel limit for file → socket: `sendfile(2)` on blocking fds until end of file.
+pub fn sendfile_all(file: &File, sock: &TcpStream) -> io::Result<u64> {
+    let mut total = 0;
+    loop {
+        match retry(|| rustix::fs::sendfile(sock, file, None, MAX_CHUNK))? {
+            0 => return Ok(total),
+            n => total += n as u64,
+        }
+    }
+}
+
+/// The kernel limit for file → file: `copy_file_range(2)` until end of file.
+pub fn copy_file_range_all(src: &File, dst: &File) -> io::Result<u64> {
+    let mut total = 0;
+    loop {
+        match retry(|| rustix::fs::copy_file_range(src, None, dst, None, MAX_CHUNK))? {
+            0 => return Ok(total),
+            n => total += n as u64,
+        }
+    }
+}
+
+/// The kernel limit for socket → socket: `splice(2)` through one pipe of `pipe_size` bytes,
+/// on blocking fds, until the source's end of file. Returns the bytes relayed.
+pub fn splice_all(src: &TcpStream, dst: &TcpStream, pipe_size: usize) -> io::Result<u64> {
+    use rustix::pipe::SpliceFlags;
+    let (pipe_out, pipe_in) = rustix::pipe::pipe()?;
+    let size = rustix::pipe::fcntl_setpipe_size(&pipe_in, pipe_size)?;
+    let mut total = 0;
+    loop {
+        let n = retry(|| rustix::pipe::splice(src, None, &pipe_in, None, size, SpliceFlags::MOVE))?;
+        if n == 0 {
+            return Ok(total);
+        }
+        let mut left = n;
+        while left > 0 {
+            let m = retry(|| {
+                rustix::pipe::splice(&pipe_out, None, dst, None, left, SpliceFlags::MOVE)
+            })?;
+            if m == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            left -= m;
+        }
+        total += n as u64;
+    }
+}
+
+/// Reads until the peer closes; the first byte that arrives instead is an error.
+pub fn wait_eof(sock: &mut TcpStream) -> io::Result<()> {
+    let mut byte = [0u8; 1];
+    match sock.read(&mut byte)? {
+        0 => Ok(()),
+        _ => Err(io::Error::other("the peer sent bytes instead of closing")),
+    }
+}
+
+/// Waits up to `timeout` for a connection on `listener`.
+pub fn accept_timeout(
+    listener: &std::net::TcpListener,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
+    use rustix::event::{PollFd, PollFlags};
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no connection from the child process",
+            ));
+        }
+        let mut fds = [PollFd::new(listener, PollFlags::IN)];
+        let ts = rustix::time::Timespec {
+            tv_sec: left.as_secs().min(1) as i64,
+            tv_nsec: 0,
+        };
+        if retry(|| rustix::event::poll(&mut fds, Some(&ts)))? > 0 {
+            let (sock, _) = listener.accept()?;
+            return Ok(sock);
+        }
+    }
+}
+
+/// Facts about the machine for the report's header.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|x| x.1.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mem_kib = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("MemTotal:")?
+                .split_whitespace()
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(0);
+    format!(
+        "{cpu}, {cores} cores, {} GiB RAM, Linux {}",
+        mem_kib >> 20,
+        kernel.trim()
+    )
+}
+
+/// The 1-, 5- and 15-minute load averages.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Pins the calling thread, and the threads and processes it starts afterwards, to `cpu`.
+pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    rustix::thread::sched_setaffinity(None, &set).map_err(io::Error::from)
+}
