@@ -131,6 +131,16 @@ async fn tokio_finish(sock: &mut tokio::net::TcpStream) -> io::Result<()> {
     }
 }
 
+/// [`tokio_finish`] for futures-io streams (smol, async-std), after their own half-close.
+async fn futures_wait_eof<S: futures_lite::AsyncRead + Unpin>(sock: &mut S) -> io::Result<()> {
+    use futures_lite::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    match sock.read(&mut byte).await? {
+        0 => Ok(()),
+        _ => Err(io::Error::other("the peer sent bytes instead of closing")),
+    }
+}
+
 fn std_finish(sock: &mut TcpStream) -> io::Result<()> {
     sock.shutdown(Shutdown::Write)?;
     sys::wait_eof(sock)
@@ -157,6 +167,24 @@ fn file_to_tcp(variant: &str, a: &Args) -> io::Result<Sample> {
             std_finish(&mut sock)?;
             Ok(m.finish(n, ""))
         }
+        "zc-smol" => smol::block_on(async {
+            let mut file = smol::fs::File::open(&a.file).await?;
+            let mut sock = smol::net::TcpStream::connect(("127.0.0.1", a.port)).await?;
+            let m = Meter::start();
+            let report = zc::copy_report(&mut file, &mut sock).await?;
+            sock.shutdown(Shutdown::Write)?;
+            futures_wait_eof(&mut sock).await?;
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }),
+        "zc-async-std" => async_std::task::block_on(async {
+            let mut file = async_std::fs::File::open(&a.file).await?;
+            let mut sock = async_std::net::TcpStream::connect(("127.0.0.1", a.port)).await?;
+            let m = Meter::start();
+            let report = zc::copy_report(&mut file, &mut sock).await?;
+            sock.shutdown(Shutdown::Write)?;
+            futures_wait_eof(&mut sock).await?;
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }),
         "tokio-copy" | "tokio-copy-buf" => tokio_rt()?.block_on(async {
             let mut file = tokio::fs::File::open(&a.file).await?;
             let mut sock = tokio_connect(a.port).await?;
@@ -185,6 +213,22 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
     let mut up = connect(a.port)?;
     let mut down = connect(a.port2)?;
     match variant {
+        "zc-smol" => smol::block_on(async {
+            let mut up = smol::net::TcpStream::try_from(up)?;
+            let mut down = smol::net::TcpStream::try_from(down)?;
+            let m = Meter::start();
+            futures_lite::AsyncWriteExt::write_all(&mut up, &GO).await?;
+            let (there, _) = zc::copy_bidirectional_report(&mut up, &mut down).await?;
+            Ok(m.finish(there.bytes(), &there.path().to_string()))
+        }),
+        "zc-async-std" => async_std::task::block_on(async {
+            let mut up = async_std::net::TcpStream::from(up);
+            let mut down = async_std::net::TcpStream::from(down);
+            let m = Meter::start();
+            futures_lite::AsyncWriteExt::write_all(&mut up, &GO).await?;
+            let (there, _) = zc::copy_bidirectional_report(&mut up, &mut down).await?;
+            Ok(m.finish(there.bytes(), &there.path().to_string()))
+        }),
         "kernel-splice" => {
             let m = Meter::start();
             up.write_all(&GO)?;
@@ -231,6 +275,22 @@ fn file_to_file(variant: &str, a: &Args) -> io::Result<Sample> {
             let n = tokio::fs::copy(src, dst).await?;
             Ok(m.finish(n, ""))
         }),
+        "zc-smol" => smol::block_on(async {
+            let m = Meter::start();
+            let mut from = smol::fs::File::open(src).await?;
+            let mut to = smol::fs::File::create(dst).await?;
+            let report = zc::copy_report(&mut from, &mut to).await?;
+            drop((from, to));
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }),
+        "zc-async-std" => async_std::task::block_on(async {
+            let m = Meter::start();
+            let mut from = async_std::fs::File::open(src).await?;
+            let mut to = async_std::fs::File::create(dst).await?;
+            let report = zc::copy_report(&mut from, &mut to).await?;
+            drop((from, to));
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }),
         "zc-neutral" => {
             let m = Meter::start();
             let mut from = std::fs::File::open(src)?;
@@ -262,6 +322,20 @@ fn small_files(variant: &str, a: &Args) -> io::Result<Sample> {
             std_finish(&mut sock)?;
             Ok(m.finish(n, ""))
         }
+        "zc-smol" => smol::block_on(async {
+            let mut sock = smol::net::TcpStream::connect(("127.0.0.1", a.port)).await?;
+            let m = Meter::start();
+            let (mut n, mut taken) = (0, String::new());
+            for _ in 0..a.count {
+                let mut file = smol::fs::File::open(path).await?;
+                let report = zc::copy_report(&mut file, &mut sock).await?;
+                n += report.bytes();
+                taken = report.path().to_string();
+            }
+            sock.shutdown(Shutdown::Write)?;
+            futures_wait_eof(&mut sock).await?;
+            Ok(m.finish(n, &taken))
+        }),
         "tokio-copy" => tokio_rt()?.block_on(async {
             let mut sock = tokio_connect(a.port).await?;
             let m = Meter::start();

@@ -90,6 +90,16 @@ const FILE_TO_TCP: &[Variant] = &[
         "sendfile",
     ),
     v(
+        "zc-smol",
+        "`zc::copy` on smol (`smol::fs::File` → `smol::net::TcpStream`)",
+        "",
+    ),
+    v(
+        "zc-async-std",
+        "`zc::copy` on async-std (`File` → `TcpStream`)",
+        "",
+    ),
+    v(
         "tokio-copy",
         "`tokio::io::copy` (tokio `File` → `TcpStream`)",
         "read/write, 8 KiB buffer; file reads on the blocking pool",
@@ -113,6 +123,16 @@ const RELAY: &[Variant] = &[
         "splice",
     ),
     v(
+        "zc-smol",
+        "`zc::copy_bidirectional` on smol (`smol::net::TcpStream`s)",
+        "",
+    ),
+    v(
+        "zc-async-std",
+        "`zc::copy_bidirectional` on async-std (`TcpStream`s)",
+        "",
+    ),
+    v(
         "tokio-bidi",
         "`tokio::io::copy_bidirectional`",
         "read/write, 8 KiB buffer per direction",
@@ -130,6 +150,8 @@ const FILE_TO_FILE: &[Variant] = &[
         "`zc::copy::<Neutral>` (std `File` → std `File`)",
         "",
     ),
+    v("zc-smol", "`zc::copy` on smol (`smol::fs::File`s)", ""),
+    v("zc-async-std", "`zc::copy` on async-std (`File`s)", ""),
     v(
         "tokio-fs-copy",
         "`tokio::fs::copy`",
@@ -148,6 +170,7 @@ const SMALL_FILES: &[Variant] = &[
         "kernel limit: blocking `open` + `sendfile` loop",
         "sendfile",
     ),
+    v("zc-smol", "`smol::fs::File::open` + `zc::copy` on smol", ""),
     v(
         "tokio-copy",
         "`tokio::fs::File::open` + `tokio::io::copy`",
