@@ -1,0 +1,92 @@
+//! A TCP proxy on smol that relays both directions with `splice(2)`:
+//! `zc::copy_bidirectional` over smol's own `net::TcpStream`s, with half-close.
+//!
+//! ```sh
+//! cargo run --release --features smol --example smol_file_server -- --addr 127.0.0.1:8080 &
+//! cargo run --release --features smol --example smol_proxy -- --listen 127.0.0.1:8081 --upstream 127.0.0.1:8080
+//! curl http://127.0.0.1:8081/README.md
+//! ```
+//!
+//! Each connection's byte counts and paths are logged to stderr when it ends.
+
+use std::io;
+use std::net::SocketAddr;
+
+use smol::net::{TcpListener, TcpStream};
+
+/// Relays every connection `listener` accepts to `upstream`, each on its own task.
+///
+/// # Errors
+///
+/// `accept` fails.
+pub async fn serve(listener: TcpListener, upstream: SocketAddr) -> io::Result<()> {
+    loop {
+        let (client, peer) = listener.accept().await?;
+        smol::spawn(async move {
+            match relay(client, upstream).await {
+                Ok((up, down)) => eprintln!(
+                    "{peer}: {} bytes up by {}, {} bytes down by {}",
+                    up.bytes(),
+                    up.path(),
+                    down.bytes(),
+                    down.path()
+                ),
+                Err(e) => eprintln!("{peer}: relay failed: {e}"),
+            }
+        })
+        .detach();
+    }
+}
+
+/// Connects to `upstream` and relays `client` ⇄ upstream until both directions end; returns
+/// each direction's report (client → upstream, upstream → client).
+///
+/// # Errors
+///
+/// The connection to `upstream` fails, or either direction fails (the error carries the
+/// bytes that direction delivered: `zc::delivered(&err)`).
+pub async fn relay(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+) -> io::Result<(zc::Report, zc::Report)> {
+    let mut server = TcpStream::connect(upstream).await?;
+    // When one side ends its direction (EOF), the relay half-closes the other side's write
+    // half and keeps the opposite direction going: a client may send its request, shut its
+    // write side down, and still receive the whole answer.
+    zc::copy_bidirectional_report(&mut client, &mut server).await
+}
+
+/// `--listen HOST:PORT` (default `127.0.0.1:8081`) and `--upstream HOST:PORT` (default
+/// `127.0.0.1:8080`).
+fn args() -> Result<(SocketAddr, SocketAddr), String> {
+    let mut listen: SocketAddr = ([127, 0, 0, 1], 8081).into();
+    let mut upstream: SocketAddr = ([127, 0, 0, 1], 8080).into();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> Result<SocketAddr, String> {
+            args.next()
+                .ok_or(format!("{name} needs a value"))?
+                .parse()
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        match arg.as_str() {
+            "--listen" => listen = value("--listen")?,
+            "--upstream" => upstream = value("--upstream")?,
+            "-h" | "--help" => {
+                return Err("usage: smol_proxy [--listen HOST:PORT] [--upstream HOST:PORT]".into())
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok((listen, upstream))
+}
+
+#[allow(dead_code)] // Tests include this file as a module and call `relay` directly.
+fn main() -> io::Result<()> {
+    let (listen, upstream) = args().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    smol::block_on(async {
+        let listener = TcpListener::bind(listen).await?;
+        eprintln!("relaying {} -> {upstream}", listener.local_addr()?);
+        serve(listener, upstream).await
+    })
+}
