@@ -185,6 +185,14 @@ fn file_to_tcp(variant: &str, a: &Args) -> io::Result<Sample> {
             futures_wait_eof(&mut sock).await?;
             Ok(m.finish(report.bytes(), &report.path().to_string()))
         }),
+        "zc-tokio" => tokio_rt()?.block_on(async {
+            let mut file = tokio::fs::File::open(&a.file).await?;
+            let mut sock = tokio_connect(a.port).await?;
+            let m = Meter::start();
+            let report = zc::copy_report(&mut file, &mut sock).await?;
+            tokio_finish(&mut sock).await?;
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
+        }),
         "tokio-copy" | "tokio-copy-buf" => tokio_rt()?.block_on(async {
             let mut file = tokio::fs::File::open(&a.file).await?;
             let mut sock = tokio_connect(a.port).await?;
@@ -213,6 +221,13 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
     let mut up = connect(a.port)?;
     let mut down = connect(a.port2)?;
     match variant {
+        "zc-tokio" => tokio_rt()?.block_on(async {
+            let (mut up, mut down) = tokio_pair(up, down)?;
+            let m = Meter::start();
+            up.write_all(&GO).await?;
+            let (there, _) = zc::copy_bidirectional_report(&mut up, &mut down).await?;
+            Ok(m.finish(there.bytes(), &there.path().to_string()))
+        }),
         "zc-smol" => smol::block_on(async {
             let mut up = smol::net::TcpStream::try_from(up)?;
             let mut down = smol::net::TcpStream::try_from(down)?;
@@ -238,10 +253,7 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
             Ok(m.finish(n, ""))
         }
         "tokio-bidi" => tokio_rt()?.block_on(async {
-            up.set_nonblocking(true)?;
-            down.set_nonblocking(true)?;
-            let mut up = tokio::net::TcpStream::from_std(up)?;
-            let mut down = tokio::net::TcpStream::from_std(down)?;
+            let (mut up, mut down) = tokio_pair(up, down)?;
             let m = Meter::start();
             up.write_all(&GO).await?;
             let (n, _) = tokio::io::copy_bidirectional(&mut up, &mut down).await?;
@@ -249,6 +261,19 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
         }),
         _ => Err(unknown(variant)),
     }
+}
+
+/// Hands two connected std streams to the current tokio runtime.
+fn tokio_pair(
+    up: TcpStream,
+    down: TcpStream,
+) -> io::Result<(tokio::net::TcpStream, tokio::net::TcpStream)> {
+    up.set_nonblocking(true)?;
+    down.set_nonblocking(true)?;
+    Ok((
+        tokio::net::TcpStream::from_std(up)?,
+        tokio::net::TcpStream::from_std(down)?,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -274,6 +299,14 @@ fn file_to_file(variant: &str, a: &Args) -> io::Result<Sample> {
             let m = Meter::start();
             let n = tokio::fs::copy(src, dst).await?;
             Ok(m.finish(n, ""))
+        }),
+        "zc-tokio" => tokio_rt()?.block_on(async {
+            let m = Meter::start();
+            let mut from = tokio::fs::File::open(src).await?;
+            let mut to = tokio::fs::File::create(dst).await?;
+            let report = zc::copy_report(&mut from, &mut to).await?;
+            drop((from, to));
+            Ok(m.finish(report.bytes(), &report.path().to_string()))
         }),
         "zc-smol" => smol::block_on(async {
             let m = Meter::start();
@@ -322,18 +355,42 @@ fn small_files(variant: &str, a: &Args) -> io::Result<Sample> {
             std_finish(&mut sock)?;
             Ok(m.finish(n, ""))
         }
-        "zc-smol" => smol::block_on(async {
+        "zc-smol" | "zc-smol-std-open" => smol::block_on(async {
             let mut sock = smol::net::TcpStream::connect(("127.0.0.1", a.port)).await?;
             let m = Meter::start();
             let (mut n, mut taken) = (0, String::new());
             for _ in 0..a.count {
-                let mut file = smol::fs::File::open(path).await?;
-                let report = zc::copy_report(&mut file, &mut sock).await?;
+                let report = if variant == "zc-smol" {
+                    let mut file = smol::fs::File::open(path).await?;
+                    zc::copy_report(&mut file, &mut sock).await?
+                } else {
+                    // A page-cache open is a few µs: many servers do it inline.
+                    let mut file = std::fs::File::open(path)?;
+                    zc::copy_report(&mut file, &mut sock).await?
+                };
                 n += report.bytes();
                 taken = report.path().to_string();
             }
             sock.shutdown(Shutdown::Write)?;
             futures_wait_eof(&mut sock).await?;
+            Ok(m.finish(n, &taken))
+        }),
+        "zc-tokio" | "zc-tokio-std-open" => tokio_rt()?.block_on(async {
+            let mut sock = tokio_connect(a.port).await?;
+            let m = Meter::start();
+            let (mut n, mut taken) = (0, String::new());
+            for _ in 0..a.count {
+                let report = if variant == "zc-tokio" {
+                    let mut file = tokio::fs::File::open(path).await?;
+                    zc::copy_report(&mut file, &mut sock).await?
+                } else {
+                    let mut file = std::fs::File::open(path)?;
+                    zc::copy_report(&mut file, &mut sock).await?
+                };
+                n += report.bytes();
+                taken = report.path().to_string();
+            }
+            tokio_finish(&mut sock).await?;
             Ok(m.finish(n, &taken))
         }),
         "tokio-copy" => tokio_rt()?.block_on(async {
@@ -383,6 +440,12 @@ fn many_clients(variant: &str, a: &Args) -> io::Result<Sample> {
             }
             Ok(m.finish(n, ""))
         }
+        "zc-tokio" => serve_tokio(clients, path, |path, mut sock| async move {
+            let mut file = tokio::fs::File::open(&path).await?;
+            let report = zc::copy_report(&mut file, &mut sock).await?;
+            tokio_finish(&mut sock).await?;
+            Ok((report.bytes(), report.path().to_string()))
+        }),
         "tokio-copy" => serve_tokio(clients, path, |path, mut sock| async move {
             let mut file = tokio::fs::File::open(&path).await?;
             let n = tokio::io::copy(&mut file, &mut sock).await?;

@@ -90,6 +90,11 @@ const FILE_TO_TCP: &[Variant] = &[
         "sendfile",
     ),
     v(
+        "zc-tokio",
+        "`zc::copy` on tokio (`tokio::fs::File` → `TcpStream`)",
+        "",
+    ),
+    v(
         "zc-smol",
         "`zc::copy` on smol (`smol::fs::File` → `smol::net::TcpStream`)",
         "",
@@ -123,6 +128,11 @@ const RELAY: &[Variant] = &[
         "splice",
     ),
     v(
+        "zc-tokio",
+        "`zc::copy_bidirectional` on tokio (`TcpStream`s)",
+        "",
+    ),
+    v(
         "zc-smol",
         "`zc::copy_bidirectional` on smol (`smol::net::TcpStream`s)",
         "",
@@ -145,6 +155,7 @@ const FILE_TO_FILE: &[Variant] = &[
         "kernel limit: blocking `copy_file_range` loop",
         "copy_file_range",
     ),
+    v("zc-tokio", "`zc::copy` on tokio (`tokio::fs::File`s)", ""),
     v(
         "zc-neutral",
         "`zc::copy::<Neutral>` (std `File` → std `File`)",
@@ -170,7 +181,22 @@ const SMALL_FILES: &[Variant] = &[
         "kernel limit: blocking `open` + `sendfile` loop",
         "sendfile",
     ),
+    v(
+        "zc-tokio",
+        "`tokio::fs::File::open` + `zc::copy` on tokio",
+        "",
+    ),
+    v(
+        "zc-tokio-std-open",
+        "`std::fs::File::open` (inline) + `zc::copy` on tokio",
+        "",
+    ),
     v("zc-smol", "`smol::fs::File::open` + `zc::copy` on smol", ""),
+    v(
+        "zc-smol-std-open",
+        "`std::fs::File::open` (inline) + `zc::copy` on smol",
+        "",
+    ),
     v(
         "tokio-copy",
         "`tokio::fs::File::open` + `tokio::io::copy`",
@@ -184,6 +210,7 @@ const MANY_CLIENTS: &[Variant] = &[
         "kernel limit: one thread, blocking `sendfile` to each client in turn",
         "sendfile",
     ),
+    v("zc-tokio", "`zc::copy` on tokio, a task per client", ""),
     v(
         "tokio-copy",
         "`tokio::io::copy`, a task per client",
