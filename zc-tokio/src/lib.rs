@@ -1,10 +1,13 @@
 //! The tokio adapter of zc: tokio's own `File`, `TcpStream`, `UnixStream` and pipes take the
 //! kernel paths of `zc::copy`, with no wrapper at the call site.
 //!
-//! ```ignore
+//! ```no_run
+//! # use zc_traits as zc; use zc_tokio as _;
+//! # async fn send(addr: std::net::SocketAddr) -> std::io::Result<()> {
 //! let mut file = tokio::fs::File::open("big.iso").await?;
 //! let mut stream = tokio::net::TcpStream::connect(addr).await?;
 //! zc::copy(&mut file, &mut stream).await?; // sendfile(2)
+//! # Ok(()) }
 //! ```
 //!
 //! This crate provides:
@@ -69,6 +72,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! use tokio::io::AsyncReadExt;
+//! use zc_tokio as _; // links the impls (the facade `zc` does this for you)
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let mut client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
