@@ -18,7 +18,7 @@
 
 mod common;
 #[path = "common/futures_io_server.rs"]
-mod server;
+mod connection;
 
 use std::future::Future;
 use std::io;
@@ -28,13 +28,13 @@ use std::time::Duration;
 use async_std::net::TcpListener;
 
 #[allow(unused_imports)] // `Sent` is for the tests that include this file.
-pub use server::{serve_connection, Sent};
+pub use connection::{serve_connection, Sent};
 
 /// async-std, for the shared connection loop.
 #[derive(Debug)]
 pub struct AsyncStd;
 
-impl server::Runtime for AsyncStd {
+impl connection::Runtime for AsyncStd {
     type Rt = zc::AsyncStd;
     type File = async_std::fs::File;
 
@@ -78,8 +78,9 @@ pub async fn serve(listener: TcpListener, root: PathBuf) -> io::Result<()> {
 
 #[allow(dead_code)] // Tests include this file as a module and call `serve` directly.
 fn main() -> io::Result<()> {
-    let (root, addr) = server::args("usage: async_std_file_server [--root DIR] [--addr HOST:PORT]")
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let (root, addr) =
+        connection::args("usage: async_std_file_server [--root DIR] [--addr HOST:PORT]")
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     async_std::task::block_on(async {
         let listener = TcpListener::bind(addr).await?;
         eprintln!(

@@ -16,7 +16,7 @@
 
 mod common;
 #[path = "common/futures_io_server.rs"]
-mod server;
+mod connection;
 
 use std::future::Future;
 use std::io;
@@ -26,13 +26,13 @@ use std::time::Duration;
 use smol::net::TcpListener;
 
 #[allow(unused_imports)] // `Sent` is for the tests that include this file.
-pub use server::{serve_connection, Sent};
+pub use connection::{serve_connection, Sent};
 
 /// smol, for the shared connection loop.
 #[derive(Debug)]
 pub struct Smol;
 
-impl server::Runtime for Smol {
+impl connection::Runtime for Smol {
     type Rt = zc::Smol;
     type File = smol::fs::File;
 
@@ -46,10 +46,8 @@ impl server::Runtime for Smol {
         smol::fs::File::from(file)
     }
 
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        async move {
-            smol::Timer::after(duration).await;
-        }
+    async fn sleep(duration: Duration) {
+        smol::Timer::after(duration).await;
     }
 }
 
@@ -79,7 +77,7 @@ pub async fn serve(listener: TcpListener, root: PathBuf) -> io::Result<()> {
 
 #[allow(dead_code)] // Tests include this file as a module and call `serve` directly.
 fn main() -> io::Result<()> {
-    let (root, addr) = server::args("usage: smol_file_server [--root DIR] [--addr HOST:PORT]")
+    let (root, addr) = connection::args("usage: smol_file_server [--root DIR] [--addr HOST:PORT]")
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     smol::block_on(async {
         let listener = TcpListener::bind(addr).await?;

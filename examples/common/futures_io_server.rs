@@ -10,7 +10,7 @@
 //! ```ignore
 //! mod common;
 //! #[path = "common/futures_io_server.rs"]
-//! mod server;
+//! mod connection;
 //! ```
 
 use std::fmt;
@@ -178,7 +178,7 @@ async fn open_under<R: Runtime>(root: PathBuf, path: PathBuf) -> Option<(R::File
             }
             let file = std::fs::File::open(&path)?;
             let meta = file.metadata()?;
-            Ok(meta.is_file().then(|| (file, path, meta.len())))
+            Ok(meta.is_file().then_some((file, path, meta.len())))
         },
     )
     .await;

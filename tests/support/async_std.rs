@@ -66,37 +66,25 @@ impl Harness for AsyncStd {
         async_std::fs::File::from(file)
     }
 
-    fn file_position(file: &mut async_std::fs::File) -> impl Future<Output = u64> + Send + '_ {
-        async move {
-            file.seek(SeekFrom::Current(0))
-                .await
-                .expect("async-std seek")
-        }
+    async fn file_position(file: &mut async_std::fs::File) -> u64 {
+        file.seek(SeekFrom::Current(0))
+            .await
+            .expect("async-std seek")
     }
 
-    fn file_seek(file: &mut async_std::fs::File, pos: u64) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            file.seek(SeekFrom::Start(pos))
-                .await
-                .expect("async-std seek");
-        }
+    async fn file_seek(file: &mut async_std::fs::File, pos: u64) {
+        file.seek(SeekFrom::Start(pos))
+            .await
+            .expect("async-std seek");
     }
 
-    fn file_read_exact(
-        file: &mut async_std::fs::File,
-        len: usize,
-    ) -> impl Future<Output = Vec<u8>> + Send + '_ {
-        async move {
-            let mut buf = vec![0u8; len];
-            file.read_exact(&mut buf).await.expect("async-std read");
-            buf
-        }
+    async fn file_read_exact(file: &mut async_std::fs::File, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        file.read_exact(&mut buf).await.expect("async-std read");
+        buf
     }
 
-    fn file_write_all<'a>(
-        file: &'a mut async_std::fs::File,
-        data: &'a [u8],
-    ) -> impl Future<Output = ()> + Send + 'a {
-        async move { file.write_all(data).await.expect("async-std write") }
+    async fn file_write_all(file: &mut async_std::fs::File, data: &[u8]) {
+        file.write_all(data).await.expect("async-std write")
     }
 }
