@@ -71,6 +71,8 @@
 //! ```
 //! # async_std::task::block_on(async {
 //! use async_std::io::ReadExt;
+//! // Links this crate's impls; with the facade `zc` and its feature, `zc::copy` does.
+//! use zc_async_std as _;
 //!
 //! let listener = async_std::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let mut client = async_std::net::TcpStream::connect(listener.local_addr()?).await?;

@@ -65,6 +65,8 @@
 //! ```
 //! # smol::block_on(async {
 //! use smol::io::AsyncReadExt;
+//! // Links this crate's impls; with the facade `zc` and its feature, `zc::copy` does.
+//! use zc_smol as _;
 //!
 //! let listener = smol::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let mut client = smol::net::TcpStream::connect(listener.local_addr()?).await?;
