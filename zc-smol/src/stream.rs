@@ -37,10 +37,16 @@ fn poll_io<T: AsFd>(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             result => return Poll::Ready(result),
         }
-        match interest {
-            Interest::Readable => ready!(io.poll_readable(cx))?,
-            Interest::Writable => ready!(io.poll_writable(cx))?,
-        }
+        ready!(poll_ready(io, cx, interest))?;
+    }
+}
+
+/// `Ready` for a reactor event of `interest` delivered since this task last got `Pending`;
+/// otherwise `Pending` with the waker registered.
+fn poll_ready<T>(io: &Async<T>, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
+    match interest {
+        Interest::Readable => io.poll_readable(cx),
+        Interest::Writable => io.poll_writable(cx),
     }
 }
 
@@ -128,12 +134,14 @@ macro_rules! async_net_stream {
                 interest: Interest,
                 op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
             ) -> Poll<io::Result<usize>> {
-                match op(self.as_fd()) {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    result => return Poll::Ready(result),
+                loop {
+                    match op(self.as_fd()) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        result => return Poll::Ready(result),
+                    }
+                    let shared: Arc<Async<$std>> = self.clone().into();
+                    ready!(poll_ready(&shared, cx, interest))?;
                 }
-                let shared: Arc<Async<$std>> = self.clone().into();
-                poll_io(&shared, cx, interest, op)
             }
         }
 
