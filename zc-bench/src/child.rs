@@ -159,6 +159,14 @@ fn file_to_tcp(variant: &str, a: &Args) -> io::Result<Sample> {
             std_finish(&mut sock)?;
             Ok(m.finish(n, ""))
         }
+        "kernel-sendfile-poll" => {
+            let file = std::fs::File::open(&a.file)?;
+            let mut sock = connect(a.port)?;
+            let m = Meter::start();
+            let n = sys::sendfile_all_nonblocking(&file, &sock, 4 << 20)?;
+            std_finish(&mut sock)?;
+            Ok(m.finish(n, ""))
+        }
         "std-copy" => {
             let mut file = std::fs::File::open(&a.file)?;
             let mut sock = connect(a.port)?;
@@ -248,6 +256,14 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
             let m = Meter::start();
             up.write_all(&GO)?;
             let n = sys::splice_all(&up, &down, 1 << 20)?;
+            std_finish(&mut down)?;
+            up.shutdown(Shutdown::Write)?;
+            Ok(m.finish(n, ""))
+        }
+        "kernel-splice-poll" => {
+            let m = Meter::start();
+            up.write_all(&GO)?;
+            let n = sys::splice_all_nonblocking(&up, &down, 1 << 20)?;
             std_finish(&mut down)?;
             up.shutdown(Shutdown::Write)?;
             Ok(m.finish(n, ""))

@@ -56,6 +56,9 @@ pub struct DataDir {
     pub small: PathBuf,
     /// Scenario 5.
     pub client: PathBuf,
+    /// A private copy of this executable for the child processes: a `cargo build` that
+    /// replaces `target/release/zc-bench` during a long run must not break the runs after it.
+    pub exe: PathBuf,
 }
 
 impl DataDir {
@@ -80,9 +83,11 @@ impl DataDir {
             big: dir.join("big.bin"),
             small: dir.join("small.bin"),
             client: dir.join("client.bin"),
+            exe: dir.join("zc-bench-child"),
             dir,
             owned,
         };
+        std::fs::copy(std::env::current_exe()?, &data.exe)?;
         for (path, len) in [
             (&data.big, big),
             (&data.small, small),
@@ -103,7 +108,13 @@ impl DataDir {
 
 impl Drop for DataDir {
     fn drop(&mut self) {
-        for p in [&self.big, &self.small, &self.client, &self.copy_target()] {
+        for p in [
+            &self.big,
+            &self.small,
+            &self.client,
+            &self.exe,
+            &self.copy_target(),
+        ] {
             let _ = std::fs::remove_file(p);
         }
         if self.owned {

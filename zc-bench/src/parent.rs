@@ -36,6 +36,7 @@ pub fn run_once(
             let receiver = spawn_receiver(listener, expect.clone(), timeout);
             let mut child = spawn_child(
                 cfg,
+                data,
                 scenario,
                 variant,
                 &[
@@ -60,6 +61,7 @@ pub fn run_once(
             let sink = spawn_sink(down, expect.clone(), timeout);
             let mut child = spawn_child(
                 cfg,
+                data,
                 scenario,
                 variant,
                 &[format!("port={up_port}"), format!("port2={down_port}")],
@@ -78,6 +80,7 @@ pub fn run_once(
             let _ = std::fs::remove_file(&dst);
             let mut child = spawn_child(
                 cfg,
+                data,
                 scenario,
                 variant,
                 &[
@@ -107,6 +110,7 @@ pub fn run_once(
             let expect = Expect::new(&data.client, 1, cfg.verify)?;
             let mut child = spawn_child(
                 cfg,
+                data,
                 scenario,
                 variant,
                 &[
@@ -174,11 +178,12 @@ struct Running {
 
 fn spawn_child(
     cfg: &Config,
+    data: &DataDir,
     scenario: Scenario,
     variant: &Variant,
     args: &[String],
 ) -> io::Result<Running> {
-    let mut cmd = Command::new(std::env::current_exe()?);
+    let mut cmd = Command::new(&data.exe);
     cmd.arg("__child")
         .arg(scenario.number().to_string())
         .arg(variant.id)

@@ -90,6 +90,11 @@ const FILE_TO_TCP: &[Variant] = &[
         "sendfile",
     ),
     v(
+        "kernel-sendfile-poll",
+        "event-loop floor: non-blocking `sendfile` + `poll`, ≤ 4 MiB per call",
+        "sendfile",
+    ),
+    v(
         "zc-tokio",
         "`zc::copy` on tokio (`tokio::fs::File` → `TcpStream`)",
         "",
@@ -125,6 +130,11 @@ const RELAY: &[Variant] = &[
     reference(
         "kernel-splice",
         "kernel limit: blocking `splice` loop, 1 MiB pipe",
+        "splice",
+    ),
+    v(
+        "kernel-splice-poll",
+        "event-loop floor: non-blocking `splice` + `poll`, 1 MiB pipe",
         "splice",
     ),
     v(

@@ -291,3 +291,69 @@ pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
     set.set(cpu);
     rustix::thread::sched_setaffinity(None, &set).map_err(io::Error::from)
 }
+
+/// Waits until `fd` is ready for `flags` (no timeout: the child's watchdog bounds the run).
+fn wait_ready(fd: &impl std::os::fd::AsFd, flags: rustix::event::PollFlags) -> io::Result<()> {
+    let mut fds = [rustix::event::PollFd::new(fd, flags)];
+    retry(|| rustix::event::poll(&mut fds, None)).map(drop)
+}
+
+/// What any event-loop sender does at best: `sendfile(2)` on a non-blocking socket, at most
+/// `chunk` bytes per call, and `poll(2)` when the socket is full.
+pub fn sendfile_all_nonblocking(file: &File, sock: &TcpStream, chunk: usize) -> io::Result<u64> {
+    sock.set_nonblocking(true)?;
+    let mut total = 0;
+    loop {
+        match rustix::fs::sendfile(sock, file, None, chunk) {
+            Ok(0) => break,
+            Ok(n) => total += n as u64,
+            Err(Errno::AGAIN) => wait_ready(sock, rustix::event::PollFlags::OUT)?,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    sock.set_nonblocking(false)?;
+    Ok(total)
+}
+
+/// [`splice_all`] on non-blocking sockets and pipe, with `poll(2)` on `EAGAIN`: the pipe is
+/// emptied into `dst` before it is refilled from `src`.
+pub fn splice_all_nonblocking(
+    src: &TcpStream,
+    dst: &TcpStream,
+    pipe_size: usize,
+) -> io::Result<u64> {
+    use rustix::event::PollFlags;
+    use rustix::pipe::{PipeFlags, SpliceFlags};
+    src.set_nonblocking(true)?;
+    dst.set_nonblocking(true)?;
+    let (pipe_out, pipe_in) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
+    let size = rustix::pipe::fcntl_setpipe_size(&pipe_in, pipe_size)?;
+    let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
+    let (mut total, mut in_pipe) = (0u64, 0usize);
+    loop {
+        if in_pipe == 0 {
+            match rustix::pipe::splice(src, None, &pipe_in, None, size, flags) {
+                Ok(0) => break,
+                Ok(n) => {
+                    in_pipe = n;
+                    total += n as u64;
+                }
+                Err(Errno::AGAIN) => wait_ready(src, PollFlags::IN)?,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            match rustix::pipe::splice(&pipe_out, None, dst, None, in_pipe, flags) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => in_pipe -= n,
+                Err(Errno::AGAIN) => wait_ready(dst, PollFlags::OUT)?,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    src.set_nonblocking(false)?;
+    dst.set_nonblocking(false)?;
+    Ok(total)
+}
