@@ -22,9 +22,12 @@
 //! |----------------|-------------|------------------|
 //! | `fs::File` (regular file) | `sendfile` / `copy_file_range`, from its logical position | `copy_file_range` / `splice`, after its writes are flushed |
 //! | `net::TcpStream`, `os::unix::net::UnixStream` | `splice` through a pooled pipe | `sendfile` from a file, `splice` from a socket or pipe |
+//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
+//! | `io::Take<R>` (`ReadExt::take`) | `R`'s kernel path, stopped at the limit | — |
 //!
 //! Any other `futures_io` stream takes part through the buffered path with
-//! [`zc_traits::FuturesIo`].
+//! [`zc_traits::FuturesIo`]. async-std has no pipe type of its own (smol's `Async<T>` is one
+//! way to a pipe with the kernel path).
 //!
 //! Use it through the facade crate `zc` with its `async-std` feature, which re-exports
 //! [`AsyncStd`] (and so links this crate's implementations into your program).
@@ -101,6 +104,7 @@
 #![cfg(unix)]
 
 mod file;
+mod io;
 mod stream;
 
 /// The runtime marker of async-std, for zc's endpoint traits.
