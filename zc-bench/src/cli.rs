@@ -23,6 +23,10 @@ FLAGS:
     --dir PATH             where the data files go                         [default: a new dir in $TMPDIR]
     --timeout SECS         a run that takes longer fails                   [default: 600]
     --pin                  pin the measured child to the last CPU and the peers to CPU 0
+    --receiver KIND        scenarios 1, 2, 4: `splice` moves the received bytes into /dev/null
+                           without copying them, so the sender is the bottleneck; `read`
+                           reads them into a buffer like most clients     [default: splice]
+                           (--verify always reads)
     --verify               the receivers check every byte (slower; meant for small sizes)
     --tiny                 CI smoke preset: 4MiB, 1 round, 64 small copies, 8 clients of 256KiB,
                            --verify, 60 s timeout (explicit flags after it still apply)
@@ -45,6 +49,7 @@ pub struct Config {
     pub timeout: Duration,
     pub verify: bool,
     pub pin: bool,
+    pub splice_receiver: bool,
     pub list: bool,
     /// The command line as typed, for the report.
     pub command: String,
@@ -65,6 +70,7 @@ impl Default for Config {
             timeout: Duration::from_secs(600),
             verify: false,
             pin: false,
+            splice_receiver: true,
             list: false,
             command: String::new(),
         }
@@ -120,6 +126,13 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "--timeout" => cfg.timeout = Duration::from_secs(number(&value()?)?),
             "--verify" => cfg.verify = true,
             "--pin" => cfg.pin = true,
+            "--receiver" => {
+                cfg.splice_receiver = match value()?.as_str() {
+                    "splice" => true,
+                    "read" => false,
+                    other => return Err(format!("--receiver is splice or read, not {other:?}")),
+                }
+            }
             "--list" => cfg.list = true,
             "--tiny" => {
                 cfg.size = 4 << 20;

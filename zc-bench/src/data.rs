@@ -129,6 +129,8 @@ pub struct Expect {
     pub total: u64,
     /// The content of one copy of the file; `None` counts bytes without checking them.
     pub unit: Option<Arc<Vec<u8>>>,
+    /// Receive by splicing into `/dev/null` instead of reading (when not verifying).
+    pub splice: bool,
 }
 
 impl Expect {
@@ -142,6 +144,7 @@ impl Expect {
         Ok(Expect {
             total: len * repeats,
             unit,
+            splice: false,
         })
     }
 

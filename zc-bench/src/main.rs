@@ -105,6 +105,14 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
     println!("- command: `{}`", cfg.command);
     println!("- machine: {}", sys::machine());
     println!("- load average at start: {load_before}");
+    println!(
+        "- receivers: {}",
+        if cfg.splice_receiver && !cfg.verify {
+            "splice into /dev/null (scenarios 1, 2, 4), read (scenario 5)"
+        } else {
+            "read and count every byte, checking each one with --verify"
+        }
+    );
     if cfg.pin {
         println!(
             "- pinned: the measured child on CPU {}, the parent's peers on CPU 0",

@@ -182,12 +182,20 @@ pub fn copy_file_range_all(src: &File, dst: &File) -> io::Result<u64> {
     }
 }
 
+/// Asks for a `size`-byte pipe (`F_SETPIPE_SZ`); where `/proc/sys/fs/pipe-max-size` is lower,
+/// keeps what the kernel gives.
+fn pipe_capacity(pipe: &std::os::fd::OwnedFd, size: usize) -> usize {
+    rustix::pipe::fcntl_setpipe_size(pipe, size)
+        .or_else(|_| rustix::pipe::fcntl_getpipe_size(pipe))
+        .unwrap_or(1 << 16)
+}
+
 /// The kernel limit for socket → socket: `splice(2)` through one pipe of `pipe_size` bytes,
 /// on blocking fds, until the source's end of file. Returns the bytes relayed.
 pub fn splice_all(src: &TcpStream, dst: &TcpStream, pipe_size: usize) -> io::Result<u64> {
     use rustix::pipe::SpliceFlags;
     let (pipe_out, pipe_in) = rustix::pipe::pipe()?;
-    let size = rustix::pipe::fcntl_setpipe_size(&pipe_in, pipe_size)?;
+    let size = pipe_capacity(&pipe_in, pipe_size);
     let mut total = 0;
     loop {
         let n = retry(|| rustix::pipe::splice(src, None, &pipe_in, None, size, SpliceFlags::MOVE))?;
@@ -203,6 +211,30 @@ pub fn splice_all(src: &TcpStream, dst: &TcpStream, pipe_size: usize) -> io::Res
                 return Err(io::ErrorKind::WriteZero.into());
             }
             left -= m;
+        }
+        total += n as u64;
+    }
+}
+
+/// A receiver that never copies to user space: `splice(2)` from the socket through a pipe
+/// into `/dev/null`, until the peer's end of stream. Returns the bytes received.
+pub fn splice_to_null(sock: &TcpStream) -> io::Result<u64> {
+    use rustix::pipe::SpliceFlags;
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    let (pipe_out, pipe_in) = rustix::pipe::pipe()?;
+    let size = pipe_capacity(&pipe_in, 1 << 20);
+    let mut total = 0;
+    loop {
+        let n =
+            retry(|| rustix::pipe::splice(sock, None, &pipe_in, None, size, SpliceFlags::MOVE))?;
+        if n == 0 {
+            return Ok(total);
+        }
+        let mut left = n;
+        while left > 0 {
+            left -= retry(|| {
+                rustix::pipe::splice(&pipe_out, None, &null, None, left, SpliceFlags::MOVE)
+            })?;
         }
         total += n as u64;
     }
@@ -328,7 +360,7 @@ pub fn splice_all_nonblocking(
     src.set_nonblocking(true)?;
     dst.set_nonblocking(true)?;
     let (pipe_out, pipe_in) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
-    let size = rustix::pipe::fcntl_setpipe_size(&pipe_in, pipe_size)?;
+    let size = pipe_capacity(&pipe_in, pipe_size);
     let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
     let (mut total, mut in_pipe) = (0u64, 0usize);
     loop {
