@@ -1,5 +1,45 @@
+//! Go's zero-copy `io.Copy` for async Rust: `zc::copy(&mut file, &mut stream).await?` moves
+//! the bytes with `sendfile(2)`, `splice(2)` or `copy_file_range(2)` whenever the two ends
+//! allow it, on tokio, smol or async-std, and falls back to a buffered copy otherwise.
+//!
+//! This crate is the facade: it re-exports the runtime-agnostic core (`zc-traits`: the
+//! endpoint traits, [`copy`], [`copy_report`], [`copy_strict`], [`copy_bidirectional`], the
+//! wrappers [`Limited`], [`BufReader`], [`FuturesIo`]) and, per feature, a runtime adapter:
+//!
+//! | feature | adapter | marker | endpoints |
+//! |---------|---------|--------|-----------|
+//! | `tokio` | `zc-tokio` | `Tokio` | `tokio::fs::File`, `net::{TcpStream, UnixStream}` and their halves, `net::unix::pipe`, `io::{BufReader, Take}` |
+//! | `smol` | `zc-smol` | `Smol` | `smol::fs::File`, `smol::net` streams, `smol::Async<T>` sockets and pipes, `io::{BufReader, Take}` |
+//! | `async-std` | `zc-async-std` | `AsyncStd` | `async_std::fs::File`, `net::TcpStream`, `os::unix::net::UnixStream`, `io::{BufReader, Take}` |
+//!
+//! Naming the adapter here also links its trait implementations into the program, so enable
+//! the feature of each runtime you use. The runtime is inferred from whichever end belongs to
+//! it; a copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`, `Vec<u8>`) names it:
+//! `zc::copy::<zc::Neutral, _, _>(..)`.
+//!
+//! # Observability and strictness
+//!
+//! [`copy_report`] returns a [`Report`] whose [`path`](Report::path) says which path moved the
+//! bytes (`Sendfile`, `Splice`, `CopyFileRange`, `Buffered`, ...); [`copy_strict`] fails with
+//! `ErrorKind::Unsupported` instead of falling back. A failed copy's error carries the bytes
+//! delivered before it ([`delivered`]).
+//!
+//! # Examples
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! let mut src = tempfile::tempfile()?;
+//! std::io::Write::write_all(&mut src, b"hello, kernel")?;
+//! std::io::Seek::rewind(&mut src)?;
+//! let mut dst = tempfile::tempfile()?;
+//! let report = zc::copy_report::<zc::Neutral, _, _>(&mut src, &mut dst).await?;
+//! assert_eq!(report.bytes(), 13);
+//! assert!(report.path().is_zero_copy()); // copy_file_range on Linux
+//! # std::io::Result::Ok(()) }).unwrap();
+//! ```
 #![forbid(unsafe_code)]
-//! zc
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
 pub use zc_traits::*;
 
 /// tokio: `zc::copy` takes tokio's own `File`, `TcpStream`, `UnixStream` and pipes (see
