@@ -4,7 +4,6 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -251,18 +250,12 @@ impl CopyOptions {
     /// # Cancel safety
     ///
     /// As [`copy`](crate::copy).
-    pub async fn copy<Rt, S, D>(&self, src: &mut S, dst: &mut D) -> io::Result<Report>
+    pub fn copy<'a, Rt, S, D>(&self, src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
     where
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
-        Copy {
-            src,
-            dst,
-            state: CopyState::new(*self),
-            _rt: PhantomData::<fn() -> Rt>,
-        }
-        .await
+        CopyFuture::new(src, dst, *self, |report| report)
     }
 }
 
@@ -302,12 +295,12 @@ impl CopyOptions {
 /// assert_eq!((n, &out[..]), (5, &b"hello"[..]));
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub async fn copy<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<u64>
+pub fn copy<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, u64>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    copy_report(src, dst).await.map(|r| r.bytes())
+    CopyFuture::new(src, dst, CopyOptions::new(), |report| report.bytes())
 }
 
 /// [`copy`], returning a [`Report`] that says which path moved the bytes.
@@ -333,12 +326,12 @@ where
 /// assert!(report.path().is_zero_copy()); // copy_file_range on Linux
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub async fn copy_report<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<Report>
+pub fn copy_report<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    CopyOptions::new().copy(src, dst).await
+    CopyFuture::new(src, dst, CopyOptions::new(), |report| report)
 }
 
 /// [`copy_report`] in strict mode: only kernel paths, else `ErrorKind::Unsupported`.
@@ -351,38 +344,74 @@ where
 /// # Cancel safety
 ///
 /// As [`copy`].
-pub async fn copy_strict<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<Report>
+pub fn copy_strict<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    CopyOptions::new().strict(true).copy(src, dst).await
+    CopyFuture::new(src, dst, CopyOptions::new().strict(true), |report| report)
 }
 
+/// The future of [`copy`] (which resolves to the bytes delivered, `T` = `u64`), and of
+/// [`copy_report`], [`copy_strict`] and [`CopyOptions::copy`] (`T` = [`Report`]).
+///
+/// It holds the two ends by `&mut` and the copy's own state, so it is `Unpin`, and it is
+/// `Send` when both ends are: a copy between two tokio streams can be `tokio::spawn`ed.
+///
+/// # Cancel safety
+///
+/// As [`copy`].
 #[must_use = "futures do nothing unless polled"]
-struct Copy<'a, S: ?Sized, D: ?Sized, Rt> {
+pub struct CopyFuture<'a, S: ?Sized, D: ?Sized, T> {
     src: &'a mut S,
     dst: &'a mut D,
     state: CopyState,
-    _rt: PhantomData<fn() -> Rt>,
+    // `CopyState::poll_copy` for the `Rt` the ends were checked against. Choosing it where the
+    // future is made leaves the `Future` impl without trait bounds, so an end that is not a
+    // zc endpoint is reported once, at the argument, and not again at the call and `.await`.
+    poll: PollCopy<S, D>,
+    output: fn(Report) -> T,
 }
 
-impl<Rt, S, D> Future for Copy<'_, S, D, Rt>
-where
-    S: Source<Rt> + ?Sized,
-    D: Sink<Rt> + ?Sized,
-{
-    type Output = io::Result<Report>;
+type PollCopy<S, D> =
+    fn(&mut CopyState, &mut Context<'_>, &mut S, &mut D) -> Poll<io::Result<Report>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.state.poll_copy(cx, &mut *this.src, &mut *this.dst)
+impl<'a, S: ?Sized, D: ?Sized, T> CopyFuture<'a, S, D, T> {
+    fn new<Rt>(src: &'a mut S, dst: &'a mut D, opts: CopyOptions, output: fn(Report) -> T) -> Self
+    where
+        S: Source<Rt>,
+        D: Sink<Rt>,
+    {
+        CopyFuture {
+            src,
+            dst,
+            state: CopyState::new(opts),
+            poll: CopyState::poll_copy::<Rt, S, D>,
+            output,
+        }
     }
 }
 
-// `Copy` holds only `&mut` references and owned state, so it is `Unpin`, and it is `Send`
-// when both ends are.
-impl<S: ?Sized, D: ?Sized, Rt> Unpin for Copy<'_, S, D, Rt> {}
+impl<S: ?Sized, D: ?Sized, T> Future for CopyFuture<'_, S, D, T> {
+    type Output = io::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let report = ready!((this.poll)(&mut this.state, cx, this.src, this.dst))?;
+        Poll::Ready(Ok((this.output)(report)))
+    }
+}
+
+// Only `&mut` references and owned state: nothing is pinned.
+impl<S: ?Sized, D: ?Sized, T> Unpin for CopyFuture<'_, S, D, T> {}
+
+impl<S: ?Sized, D: ?Sized, T> fmt::Debug for CopyFuture<'_, S, D, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CopyFuture")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
 
 #[derive(Debug)]
 enum Stage {

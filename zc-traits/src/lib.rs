@@ -67,14 +67,14 @@ mod sys;
 mod wrappers;
 
 pub use copy::{
-    copy, copy_report, copy_strict, delivered, CopyError, CopyOptions, CopyPath, Report,
-    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
+    copy, copy_report, copy_strict, delivered, CopyError, CopyFuture, CopyOptions, CopyPath,
+    Report, DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
 };
 pub use endpoint::{
     Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher, WriterTo,
 };
 pub use neutral::Neutral;
-pub use relay::{copy_bidirectional, copy_bidirectional_report};
+pub use relay::{copy_bidirectional, copy_bidirectional_report, RelayFuture};
 pub use wrappers::{BufReader, FuturesIo, Limited};
 
 /// Counters that let tests and operators check that zc holds no more than it should.

@@ -1,6 +1,7 @@
 //! `copy_bidirectional()`: a proxy's relay, both directions at once, each through the kernel
 //! when it can.
 
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -56,13 +57,15 @@ use crate::endpoint::{Sink, Source};
 /// #     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> { Poll::Ready(Ok(())) }
 /// # }
 /// ```
-pub async fn copy_bidirectional<Rt, A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
+pub fn copy_bidirectional<'a, Rt, A, B>(
+    a: &'a mut A,
+    b: &'a mut B,
+) -> RelayFuture<'a, A, B, (u64, u64)>
 where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    let (ab, ba) = copy_bidirectional_report(a, b).await?;
-    Ok((ab.bytes(), ba.bytes()))
+    RelayFuture::new(a, b, |(ab, ba)| (ab.bytes(), ba.bytes()))
 }
 
 /// [`copy_bidirectional`], returning each direction's [`Report`].
@@ -74,22 +77,15 @@ where
 /// # Cancel safety
 ///
 /// As [`copy_bidirectional`].
-pub async fn copy_bidirectional_report<Rt, A, B>(
-    a: &mut A,
-    b: &mut B,
-) -> io::Result<(Report, Report)>
+pub fn copy_bidirectional_report<'a, Rt, A, B>(
+    a: &'a mut A,
+    b: &'a mut B,
+) -> RelayFuture<'a, A, B, (Report, Report)>
 where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    Relay {
-        a,
-        b,
-        a_to_b: Direction::new(CopyOptions::new()),
-        b_to_a: Direction::new(CopyOptions::new()),
-        _rt: std::marker::PhantomData::<fn() -> Rt>,
-    }
-    .await
+    RelayFuture::new(a, b, |reports| reports)
 }
 
 #[derive(Debug)]
@@ -140,31 +136,91 @@ impl Direction {
     }
 }
 
-#[must_use = "futures do nothing unless polled"]
-struct Relay<'a, A: ?Sized, B: ?Sized, Rt> {
-    a: &'a mut A,
-    b: &'a mut B,
+/// The two directions of a relay.
+#[derive(Debug)]
+struct Directions {
     a_to_b: Direction,
     b_to_a: Direction,
-    _rt: std::marker::PhantomData<fn() -> Rt>,
 }
 
-impl<A: ?Sized, B: ?Sized, Rt> Unpin for Relay<'_, A, B, Rt> {}
-
-impl<Rt, A, B> Future for Relay<'_, A, B, Rt>
-where
-    A: Source<Rt> + Sink<Rt> + ?Sized,
-    B: Source<Rt> + Sink<Rt> + ?Sized,
-{
-    type Output = io::Result<(Report, Report)>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let a_to_b = this.a_to_b.poll_direction(cx, &mut *this.a, &mut *this.b)?;
-        let b_to_a = this.b_to_a.poll_direction(cx, &mut *this.b, &mut *this.a)?;
+impl Directions {
+    fn poll_both<Rt, A, B>(
+        &mut self,
+        cx: &mut Context<'_>,
+        a: &mut A,
+        b: &mut B,
+    ) -> Poll<io::Result<(Report, Report)>>
+    where
+        A: Source<Rt> + Sink<Rt> + ?Sized,
+        B: Source<Rt> + Sink<Rt> + ?Sized,
+    {
+        let a_to_b = self.a_to_b.poll_direction(cx, &mut *a, &mut *b)?;
+        let b_to_a = self.b_to_a.poll_direction(cx, &mut *b, &mut *a)?;
         match (a_to_b, b_to_a) {
             (Poll::Ready(ab), Poll::Ready(ba)) => Poll::Ready(Ok((ab, ba))),
             _ => Poll::Pending,
         }
+    }
+}
+
+/// The future of [`copy_bidirectional`] (`T` = `(u64, u64)`) and
+/// [`copy_bidirectional_report`] (`T` = `(Report, Report)`).
+///
+/// It holds the two ends by `&mut` and the relay's own state, so it is `Unpin`, and it is
+/// `Send` when both ends are.
+///
+/// # Cancel safety
+///
+/// As [`copy_bidirectional`].
+#[must_use = "futures do nothing unless polled"]
+pub struct RelayFuture<'a, A: ?Sized, B: ?Sized, T> {
+    a: &'a mut A,
+    b: &'a mut B,
+    directions: Directions,
+    // `Directions::poll_both` for the `Rt` the ends were checked against: as in
+    // `CopyFuture`, the `Future` impl has no trait bounds, so a wrong end is reported once.
+    poll: PollBoth<A, B>,
+    output: fn((Report, Report)) -> T,
+}
+
+type PollBoth<A, B> =
+    fn(&mut Directions, &mut Context<'_>, &mut A, &mut B) -> Poll<io::Result<(Report, Report)>>;
+
+impl<'a, A: ?Sized, B: ?Sized, T> RelayFuture<'a, A, B, T> {
+    fn new<Rt>(a: &'a mut A, b: &'a mut B, output: fn((Report, Report)) -> T) -> Self
+    where
+        A: Source<Rt> + Sink<Rt>,
+        B: Source<Rt> + Sink<Rt>,
+    {
+        RelayFuture {
+            a,
+            b,
+            directions: Directions {
+                a_to_b: Direction::new(CopyOptions::new()),
+                b_to_a: Direction::new(CopyOptions::new()),
+            },
+            poll: Directions::poll_both::<Rt, A, B>,
+            output,
+        }
+    }
+}
+
+impl<A: ?Sized, B: ?Sized, T> Unpin for RelayFuture<'_, A, B, T> {}
+
+impl<A: ?Sized, B: ?Sized, T> Future for RelayFuture<'_, A, B, T> {
+    type Output = io::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let reports = ready!((this.poll)(&mut this.directions, cx, this.a, this.b))?;
+        Poll::Ready(Ok((this.output)(reports)))
+    }
+}
+
+impl<A: ?Sized, B: ?Sized, T> fmt::Debug for RelayFuture<'_, A, B, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelayFuture")
+            .field("directions", &self.directions)
+            .finish_non_exhaustive()
     }
 }
