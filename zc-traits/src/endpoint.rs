@@ -270,10 +270,14 @@ pub trait ReaderFrom<Rt> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a zc source for runtime `{Rt}`",
     label = "not a zc source",
-    note = "a zc source is a runtime's own file/socket/pipe (enable zc's `tokio`, `smol` or `async-std` feature), \
-            `std::fs::File`, `&[u8]`, or a wrapper of zc: `zc::FuturesIo` for any `futures_io::AsyncRead`, \
-            `zc::Limited`, `zc::BufReader`; or implement `zc::Source` for it",
-    note = "a copy between two runtime-neutral types needs the runtime named: `zc::copy::<zc::Neutral, _, _>(..)`"
+    note = "zc reads from `std::fs::File`, `&[u8]`, `zc::Limited`, `zc::BufReader`, and the files, \
+            sockets and pipes of tokio, smol and async-std when zc's feature for that runtime is \
+            enabled (`zc = {{ features = [\"tokio\"] }}`)",
+    note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
+            (`zc::Neutral` between std types)",
+    note = "for the buffered path, wrap any other reader in `zc::FuturesIo` (a \
+            `futures_io::AsyncRead`) or `zc::TokioIo` (a tokio `AsyncRead`), or implement \
+            `zc::Source<Rt>` for it; read a `Vec<u8>` as `&mut &vec[..]`"
 )]
 pub trait Source<Rt> {
     /// Reads bytes into `buf`: the buffered path.
@@ -343,10 +347,15 @@ pub trait Source<Rt> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a zc sink for runtime `{Rt}`",
     label = "not a zc sink",
-    note = "a zc sink is a runtime's own file/socket/pipe (enable zc's `tokio`, `smol` or `async-std` feature), \
-            `std::fs::File`, `Vec<u8>`, or `zc::FuturesIo` around any `futures_io::AsyncWrite`; \
-            or implement `zc::Sink` for it",
-    note = "a copy between two runtime-neutral types needs the runtime named: `zc::copy::<zc::Neutral, _, _>(..)`"
+    note = "zc writes into `std::fs::File`, `Vec<u8>`, and the files, sockets and pipes of tokio, \
+            smol and async-std when zc's feature for that runtime is enabled \
+            (`zc = {{ features = [\"tokio\"] }}`)",
+    note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
+            (`zc::Neutral` between std types)",
+    note = "for the buffered path, wrap any other writer in `zc::FuturesIo` (a \
+            `futures_io::AsyncWrite`) or `zc::TokioIo` (a tokio `AsyncWrite`), or implement \
+            `zc::Sink<Rt>` for it; a `&[u8]` is read-only: `zc::copy(&mut src, &mut dst)` copies \
+            its first argument into its second"
 )]
 pub trait Sink<Rt> {
     /// Writes bytes from `buf`: the buffered path.
@@ -443,18 +452,25 @@ macro_rules! forward_sink {
     };
 }
 
+// The forwarding impls are left out of diagnostics: a compile error names the endpoint type
+// itself, and the "other types implement this trait" list shows endpoints, not `&mut _`.
+
+#[diagnostic::do_not_recommend]
 impl<Rt, S: Source<Rt> + ?Sized> Source<Rt> for &mut S {
     forward_source!();
 }
 
+#[diagnostic::do_not_recommend]
 impl<Rt, S: Source<Rt> + ?Sized> Source<Rt> for Box<S> {
     forward_source!();
 }
 
+#[diagnostic::do_not_recommend]
 impl<Rt, D: Sink<Rt> + ?Sized> Sink<Rt> for &mut D {
     forward_sink!();
 }
 
+#[diagnostic::do_not_recommend]
 impl<Rt, D: Sink<Rt> + ?Sized> Sink<Rt> for Box<D> {
     forward_sink!();
 }
