@@ -371,6 +371,17 @@ fn small_files(variant: &str, a: &Args) -> io::Result<Sample> {
             std_finish(&mut sock)?;
             Ok(m.finish(n, ""))
         }
+        "kernel-sendfile-zc-syscalls" => {
+            let mut sock = connect(a.port)?;
+            let m = Meter::start();
+            let mut n = 0;
+            for _ in 0..a.count {
+                let file = std::fs::File::open(path)?;
+                n += sys::sendfile_all_like_zc(&file, &sock)?;
+            }
+            std_finish(&mut sock)?;
+            Ok(m.finish(n, ""))
+        }
         "zc-smol" | "zc-smol-std-open" => smol::block_on(async {
             let mut sock = smol::net::TcpStream::connect(("127.0.0.1", a.port)).await?;
             let m = Meter::start();

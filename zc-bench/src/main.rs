@@ -52,7 +52,11 @@ fn main() -> ExitCode {
         for s in Scenario::ALL {
             println!("scenario {}:", s.number());
             for v in s.variants() {
-                let mark = if v.reference { " (reference)" } else { "" };
+                let mark = match (v.reference, v.diagnostic) {
+                    (true, _) => " (reference)",
+                    (_, true) => " (diagnostic: only when named in --variants)",
+                    _ => "",
+                };
                 println!("  {:<28} {}{mark}", v.id, v.label);
             }
         }
@@ -75,6 +79,9 @@ fn selected(cfg: &Config, s: Scenario) -> Vec<&'static scenario::Variant> {
     s.variants()
         .iter()
         .filter(|v| {
+            if v.diagnostic {
+                return cfg.variant_filter.iter().any(|w| v.id == w.as_str());
+            }
             v.reference
                 || cfg.variant_filter.is_empty()
                 || cfg.variant_filter.iter().any(|w| v.id.contains(w.as_str()))

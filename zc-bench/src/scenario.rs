@@ -63,6 +63,8 @@ pub struct Variant {
     pub path: &'static str,
     /// The kernel-limit variant the ratios of the scenario are taken against.
     pub reference: bool,
+    /// A diagnostic variant, run only when `--variants` names its whole id.
+    pub diagnostic: bool,
 }
 
 const fn v(id: &'static str, label: &'static str, path: &'static str) -> Variant {
@@ -71,6 +73,7 @@ const fn v(id: &'static str, label: &'static str, path: &'static str) -> Variant
         label,
         path,
         reference: false,
+        diagnostic: false,
     }
 }
 
@@ -80,6 +83,17 @@ const fn reference(id: &'static str, label: &'static str, path: &'static str) ->
         label,
         path,
         reference: true,
+        diagnostic: false,
+    }
+}
+
+const fn diagnostic(id: &'static str, label: &'static str, path: &'static str) -> Variant {
+    Variant {
+        id,
+        label,
+        path,
+        reference: false,
+        diagnostic: true,
     }
 }
 
@@ -190,6 +204,11 @@ const SMALL_FILES: &[Variant] = &[
         "kernel-sendfile",
         "kernel limit: blocking `open` + `sendfile` loop",
         "sendfile",
+    ),
+    diagnostic(
+        "kernel-sendfile-zc-syscalls",
+        "diagnostic: the kernel loop plus the syscalls zc adds per copy",
+        "sendfile + 4 fstat, 1 getsockopt, 1 send(0) per sendfile",
     ),
     v(
         "zc-tokio",

@@ -171,6 +171,26 @@ pub fn sendfile_all(file: &File, sock: &TcpStream) -> io::Result<u64> {
     }
 }
 
+/// [`sendfile_all`] plus the syscalls zc's copy makes around it today (two `fstat` per end
+/// for the fd kind and the same-file check, `getsockopt(SO_TYPE)`, and a zero-length
+/// `send(MSG_NOSIGNAL)` before each sendfile): what those cost, without zc's state machine.
+pub fn sendfile_all_like_zc(file: &File, sock: &TcpStream) -> io::Result<u64> {
+    use rustix::net::SendFlags;
+    for _ in 0..2 {
+        rustix::fs::fstat(file)?;
+        rustix::fs::fstat(sock)?;
+    }
+    rustix::net::sockopt::socket_type(sock)?;
+    let mut total = 0;
+    loop {
+        let _ = rustix::net::send(sock, &[], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
+        match retry(|| rustix::fs::sendfile(sock, file, None, MAX_CHUNK))? {
+            0 => return Ok(total),
+            n => total += n as u64,
+        }
+    }
+}
+
 /// The kernel limit for file → file: `copy_file_range(2)` until end of file.
 pub fn copy_file_range_all(src: &File, dst: &File) -> io::Result<u64> {
     let mut total = 0;
