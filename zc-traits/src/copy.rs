@@ -255,7 +255,7 @@ impl CopyOptions {
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
-        CopyFuture::new(src, dst, *self, |report| report)
+        copy_future(src, dst, *self, |report| report)
     }
 }
 
@@ -300,7 +300,7 @@ where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    CopyFuture::new(src, dst, CopyOptions::new(), |report| report.bytes())
+    copy_future(src, dst, CopyOptions::new(), |report| report.bytes())
 }
 
 /// [`copy`], returning a [`Report`] that says which path moved the bytes.
@@ -331,7 +331,7 @@ where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    CopyFuture::new(src, dst, CopyOptions::new(), |report| report)
+    copy_future(src, dst, CopyOptions::new(), |report| report)
 }
 
 /// [`copy_report`] in strict mode: only kernel paths, else `ErrorKind::Unsupported`.
@@ -349,7 +349,7 @@ where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    CopyFuture::new(src, dst, CopyOptions::new().strict(true), |report| report)
+    copy_future(src, dst, CopyOptions::new().strict(true), |report| report)
 }
 
 /// The future of [`copy`] (which resolves to the bytes delivered, `T` = `u64`), and of
@@ -376,19 +376,24 @@ pub struct CopyFuture<'a, S: ?Sized, D: ?Sized, T> {
 type PollCopy<S, D> =
     fn(&mut CopyState, &mut Context<'_>, &mut S, &mut D) -> Poll<io::Result<Report>>;
 
-impl<'a, S: ?Sized, D: ?Sized, T> CopyFuture<'a, S, D, T> {
-    fn new<Rt>(src: &'a mut S, dst: &'a mut D, opts: CopyOptions, output: fn(Report) -> T) -> Self
-    where
-        S: Source<Rt>,
-        D: Sink<Rt>,
-    {
-        CopyFuture {
-            src,
-            dst,
-            state: CopyState::new(opts),
-            poll: CopyState::poll_copy::<Rt, S, D>,
-            output,
-        }
+// A free function rather than `CopyFuture::new`, so that rustc's "use the `new` associated
+// function" hint never points a user at it.
+fn copy_future<'a, Rt, S, D, T>(
+    src: &'a mut S,
+    dst: &'a mut D,
+    opts: CopyOptions,
+    output: fn(Report) -> T,
+) -> CopyFuture<'a, S, D, T>
+where
+    S: Source<Rt> + ?Sized,
+    D: Sink<Rt> + ?Sized,
+{
+    CopyFuture {
+        src,
+        dst,
+        state: CopyState::new(opts),
+        poll: CopyState::poll_copy::<Rt, S, D>,
+        output,
     }
 }
 

@@ -65,7 +65,7 @@ where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    RelayFuture::new(a, b, |(ab, ba)| (ab.bytes(), ba.bytes()))
+    relay_future(a, b, |(ab, ba)| (ab.bytes(), ba.bytes()))
 }
 
 /// [`copy_bidirectional`], returning each direction's [`Report`].
@@ -85,7 +85,7 @@ where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    RelayFuture::new(a, b, |reports| reports)
+    relay_future(a, b, |reports| reports)
 }
 
 #[derive(Debug)]
@@ -186,22 +186,25 @@ pub struct RelayFuture<'a, A: ?Sized, B: ?Sized, T> {
 type PollBoth<A, B> =
     fn(&mut Directions, &mut Context<'_>, &mut A, &mut B) -> Poll<io::Result<(Report, Report)>>;
 
-impl<'a, A: ?Sized, B: ?Sized, T> RelayFuture<'a, A, B, T> {
-    fn new<Rt>(a: &'a mut A, b: &'a mut B, output: fn((Report, Report)) -> T) -> Self
-    where
-        A: Source<Rt> + Sink<Rt>,
-        B: Source<Rt> + Sink<Rt>,
-    {
-        RelayFuture {
-            a,
-            b,
-            directions: Directions {
-                a_to_b: Direction::new(CopyOptions::new()),
-                b_to_a: Direction::new(CopyOptions::new()),
-            },
-            poll: Directions::poll_both::<Rt, A, B>,
-            output,
-        }
+// A free function, as `copy_future` is.
+fn relay_future<'a, Rt, A, B, T>(
+    a: &'a mut A,
+    b: &'a mut B,
+    output: fn((Report, Report)) -> T,
+) -> RelayFuture<'a, A, B, T>
+where
+    A: Source<Rt> + Sink<Rt> + ?Sized,
+    B: Source<Rt> + Sink<Rt> + ?Sized,
+{
+    RelayFuture {
+        a,
+        b,
+        directions: Directions {
+            a_to_b: Direction::new(CopyOptions::new()),
+            b_to_a: Direction::new(CopyOptions::new()),
+        },
+        poll: Directions::poll_both::<Rt, A, B>,
+        output,
     }
 }
 
