@@ -24,6 +24,25 @@
 //! `ErrorKind::Unsupported` instead of falling back. A failed copy's error carries the bytes
 //! delivered before it ([`delivered`]).
 //!
+//! # Misuse does not compile
+//!
+//! Both ends are checked where the copy is written, once, and the error says what to do: a
+//! type that is not an endpoint (wrap it in [`FuturesIo`] or implement [`Source`] / [`Sink`]),
+//! a read-only destination such as `&[u8]`, a write-only source such as `Vec<u8>` or a pipe's
+//! writing end, ends of two different runtimes, or a runtime's type whose zc feature is off
+//! (`` `tokio::fs::File` is not a zc source ``, "... when zc's feature for that runtime is
+//! enabled").
+//!
+//! ```compile_fail
+//! # async fn f(file: &mut std::fs::File) -> std::io::Result<u64> {
+//! let mut read_only: &[u8] = &[0; 16];
+//! zc::copy(file, &mut read_only).await // error: `&[u8]` is not a zc sink for runtime `_`
+//! # }
+//! ```
+//!
+//! The repository's `tests/ui/` holds one trybuild case per mistake, with the compiler's
+//! message.
+//!
 //! # Examples
 //!
 //! ```
