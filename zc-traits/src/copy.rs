@@ -4,10 +4,11 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::endpoint::{Handoff, Progress, Sink, Source};
+use crate::endpoint::{Handoff, Progress, RawEnd, Sink, Source};
 use crate::kernel::{self, Kernel, Step};
 use crate::sys;
 
@@ -279,9 +280,12 @@ impl CopyOptions {
 /// # Cancel safety
 ///
 /// Dropping the future stops the copy. Bytes delivered so far stay delivered, and a file
-/// source's position equals the bytes that reached the destination. Bytes already taken from
-/// the source and not yet delivered are lost: those in the buffered path's buffer (as with
-/// `tokio::io::copy`) or inside a splice pipe, which is then closed rather than reused.
+/// source's position equals the bytes that reached the destination, on every path (the
+/// buffered path reads a file at its offset and moves the offset as bytes are written; the
+/// same holds when the copy fails). Bytes already taken from a stream source (a socket, a
+/// pipe, a buffered reader's buffer) and not yet delivered are lost: those in the buffered
+/// path's buffer (as with `tokio::io::copy`) or inside a splice pipe, which is then closed
+/// rather than reused.
 ///
 /// # Examples
 ///
@@ -446,6 +450,40 @@ pub(crate) fn interrupted_is_pending<T>(
     }
 }
 
+/// Whether the (prepared) source is a regular file read at its own fd offset.
+fn is_file_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S) -> bool {
+    matches!(src.raw_source(), Some(RawEnd::Direct(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
+}
+
+/// Runs `op` on a file source's fd.
+fn on_file_fd<Rt, S: Source<Rt> + ?Sized, T>(
+    src: &mut S,
+    op: impl FnOnce(BorrowedFd<'_>) -> io::Result<T>,
+) -> io::Result<T> {
+    match src.raw_source() {
+        Some(RawEnd::Direct(fd)) => op(fd),
+        _ => Err(io::Error::other(
+            "zc: a file source stopped answering raw_source mid-copy",
+        )),
+    }
+}
+
+/// Reads a file source at its fd offset without moving it, within the source's limit.
+/// `Ok(0)` is the end: of the limit, or of the file (then `advance` may refuse it).
+fn read_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S, buf: &mut [u8]) -> io::Result<usize> {
+    let max = src.limit().map_or(buf.len(), |l| {
+        buf.len().min(l.try_into().unwrap_or(usize::MAX))
+    });
+    if max == 0 {
+        return Ok(0);
+    }
+    let n = on_file_fd(src, |fd| sys::read_at_offset(fd, &mut buf[..max]))?;
+    if n == 0 {
+        src.advance(0, true)?;
+    }
+    Ok(n)
+}
+
 /// One copy direction's state; the ends are passed in on every poll, so a relay can run two
 /// of them over the same pair of streams.
 #[derive(Debug)]
@@ -463,6 +501,12 @@ pub(crate) struct CopyState {
     cap: usize,
     read_done: bool,
     need_flush: bool,
+    /// The source is a regular file read at its fd offset: the buffered path reads it with
+    /// `pread` and moves the offset only past bytes that reached the destination, so its
+    /// position stays exact when the copy fails or is dropped.
+    file_src: bool,
+    /// `buf[pos..cap]` came from `file_src`'s fd and its offset has not passed them yet.
+    buf_at_offset: bool,
 }
 
 impl CopyState {
@@ -480,6 +524,8 @@ impl CopyState {
             cap: 0,
             read_done: false,
             need_flush: false,
+            file_src: false,
+            buf_at_offset: false,
         }
     }
 
@@ -579,6 +625,9 @@ impl CopyState {
                         continue;
                     }
                     if dst.raw_sink().is_none() {
+                        // The buffered path reads a file source at its fd offset: prepare it.
+                        ready!(src.poll_prepare_source(cx))?;
+                        self.file_src = is_file_at_offset(src);
                         self.fall_back("the destination has no kernel object (fd)".into())?;
                         continue;
                     }
@@ -604,7 +653,10 @@ impl CopyState {
                             self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));
                             self.stage = Stage::Drain;
                         }
-                        Err(reason) => self.fall_back(reason.into())?,
+                        Err(reason) => {
+                            self.file_src = is_file_at_offset(src);
+                            self.fall_back(reason.into())?
+                        }
                     }
                 }
                 Stage::Drain => {
@@ -712,6 +764,7 @@ impl CopyState {
                     }
                     let reason = format!("{:?} declined: {err}", kernel.plan().path());
                     kernel.release();
+                    self.file_src = self.cap == self.pos && is_file_at_offset(src);
                     self.fall_back(reason)?;
                     return Poll::Ready(Ok(()));
                 }
@@ -743,7 +796,15 @@ impl CopyState {
                 if self.buf.len() < self.opts.buffer_size {
                     self.buf.resize(self.opts.buffer_size, 0);
                 }
-                match interrupted_is_pending(src.poll_read(cx, &mut self.buf), cx) {
+                // A buffered reader's bytes first; then a file is read at its offset, which
+                // moves on as the bytes are written below.
+                self.buf_at_offset = self.file_src && src.buffered().is_empty();
+                let read = if self.buf_at_offset {
+                    Poll::Ready(read_at_offset(src, &mut self.buf))
+                } else {
+                    interrupted_is_pending(src.poll_read(cx, &mut self.buf), cx)
+                };
+                match read {
                     Poll::Ready(Ok(0)) => self.read_done = true,
                     Poll::Ready(Ok(n)) => {
                         self.pos = 0;
@@ -771,6 +832,10 @@ impl CopyState {
                         io::ErrorKind::WriteZero,
                         "write zero bytes into the destination",
                     )));
+                }
+                if self.buf_at_offset {
+                    on_file_fd(src, |fd| sys::skip(fd, n as u64))?;
+                    src.advance(n as u64, false)?;
                 }
                 self.pos += n;
                 self.progress.record(n as u64);

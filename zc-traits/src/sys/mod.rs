@@ -67,3 +67,24 @@ pub(crate) fn feeds_itself(
     };
     write_at > read_at && limit.is_none_or(|l| read_at.saturating_add(l) > write_at)
 }
+
+/// Reads at `fd`'s offset without moving it (`pread`), retrying `EINTR`.
+pub(crate) fn read_at_offset(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> std::io::Result<usize> {
+    let at = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0))?;
+    loop {
+        match rustix::io::pread(fd, &mut *buf, at) {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => return r.map_err(Into::into),
+        }
+    }
+}
+
+/// Moves `fd`'s offset `n` bytes forward, past bytes that reached the destination.
+pub(crate) fn skip(fd: std::os::fd::BorrowedFd<'_>, n: u64) -> std::io::Result<()> {
+    let n = i64::try_from(n).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(n))?;
+    Ok(())
+}
