@@ -127,7 +127,7 @@ fn read_only_destination_is_ebadf_from_every_source() {
     assert_refused(result, Errno::BADF, "socket -> read-only file");
 
     let (mut src, feed) = pipe();
-    (&*feed.0.get_ref()).write_all(&data[..60_000]).unwrap();
+    feed.0.get_ref().write_all(&data[..60_000]).unwrap();
     drop(feed);
     let result = run(copy_report(&mut src, &mut read_only()));
     assert_refused(result, Errno::BADF, "pipe -> read-only file");

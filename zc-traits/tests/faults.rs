@@ -667,7 +667,7 @@ fn half_close_ends_one_direction_and_the_other_keeps_working() {
     );
     // Both of the relay's sockets have their write side shut down.
     for s in [a.0.get_ref(), b.0.get_ref()] {
-        let err = (&*s).write(b"x").unwrap_err();
+        let err = (&mut &*s).write(b"x").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }
@@ -793,7 +793,7 @@ fn run_scenario(scenario: Scenario, data: &[u8], fail: Option<(Errno, u32)>) -> 
             let (mut src, feed) = pipe();
             // A pipe holds 64 KiB by default: the data fits, and the writer can close.
             assert!(data.len() <= 64 << 10);
-            (&*feed.0.get_ref()).write_all(data).unwrap();
+            feed.0.get_ref().write_all(data).unwrap();
             drop(feed);
             let mut dst = tempfile::tempfile().unwrap();
             inject();

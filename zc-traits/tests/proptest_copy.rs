@@ -7,12 +7,9 @@
 mod support;
 
 use std::io::{self, Seek, SeekFrom, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 
-use async_io::Async;
-use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use futures_lite::future;
 use proptest::prelude::*;
 use support::reliability::*;
 use support::*;
@@ -28,6 +25,12 @@ const HEAVY_MAX_SIZE: usize = 12 << 20;
 fn data(len: usize) -> &'static [u8] {
     static DATA: OnceLock<Vec<u8>> = OnceLock::new();
     &DATA.get_or_init(|| pattern(HEAVY_MAX_SIZE))[..len]
+}
+
+/// Caps `size` so that a copy takes at most ~20,000 polls or reads: moving 4 MiB one byte
+/// per poll proves nothing more than 20 KiB does, and would take minutes in a debug build.
+fn bounded(size: usize, bytes_per_step: usize) -> usize {
+    size.min(bytes_per_step.max(1).saturating_mul(20_000))
 }
 
 fn config() -> ProptestConfig {
@@ -271,6 +274,7 @@ proptest! {
         dst_head in 0usize..=5000,
         per_poll in max_per_poll(),
     ) {
+        let size = bounded(size, per_poll as usize);
         let data = data(size);
         let start = size * start_per_mille as usize / 1000;
         let mut file = file_with(data);
@@ -313,6 +317,7 @@ proptest! {
         per_poll in max_per_poll(),
         seed in any::<u64>(),
     ) {
+        let size = bounded(size, per_poll as usize);
         let data = data(size);
         let start = size * start_per_mille as usize / 1000;
         let mut file = file_with(data);
@@ -356,6 +361,7 @@ proptest! {
         per_poll in max_per_poll(),
         seed in any::<u64>(),
     ) {
+        let size = bounded(size, per_poll as usize);
         let data = data(size);
         let (feed, inner) = source_pair(src_kind);
         let (mut src, pre, limit) = Built::new(inner, shape, size);
@@ -435,6 +441,7 @@ proptest! {
         buffer in prop_oneof![1usize..=64, 64usize..=100_000],
         per_poll in max_per_poll(),
     ) {
+        let size = bounded(size, (per_poll as usize).min(buffer));
         let data = data(size);
         let limit = limit_per_mille.map(|m| limit_of(m, size));
         let selected = selected(size, limit.map(|l| (l, false)));
@@ -540,17 +547,6 @@ proptest! {
     }
 }
 
-/// One step of a mock's script.
-#[derive(Debug, Clone, Copy)]
-enum Act {
-    /// Move at most this many bytes (at least 1).
-    Short(usize),
-    /// Return `Pending`, waking at once.
-    Pending,
-    /// Return `Interrupted`.
-    Interrupted,
-}
-
 fn act() -> impl Strategy<Value = Act> {
     prop_oneof![
         4 => (1usize..=100_000).prop_map(Act::Short),
@@ -558,178 +554,4 @@ fn act() -> impl Strategy<Value = Act> {
         1 => Just(Act::Pending),
         1 => Just(Act::Interrupted),
     ]
-}
-
-/// A reader or writer that follows a script of short transfers, `Pending` and `Interrupted`.
-#[derive(Debug)]
-struct Scripted {
-    data: Vec<u8>,
-    pos: usize,
-    script: Vec<Act>,
-    step: usize,
-    accepted: Vec<u8>,
-    fail_at: Option<usize>,
-}
-
-impl Scripted {
-    fn reader(data: Vec<u8>, mut script: Vec<Act>) -> Scripted {
-        script.push(Act::Short(1 << 16));
-        Scripted {
-            data,
-            pos: 0,
-            script,
-            step: 0,
-            accepted: Vec::new(),
-            fail_at: None,
-        }
-    }
-
-    fn writer(mut script: Vec<Act>, fail_at: Option<usize>) -> Scripted {
-        script.push(Act::Short(1 << 16));
-        Scripted {
-            data: Vec::new(),
-            pos: 0,
-            script,
-            step: 0,
-            accepted: Vec::new(),
-            fail_at,
-        }
-    }
-
-    fn next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let act = self.script[self.step % self.script.len()];
-        self.step += 1;
-        match act {
-            Act::Short(n) => Poll::Ready(Ok(n)),
-            Act::Pending => {
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-            Act::Interrupted => Poll::Ready(Err(io::ErrorKind::Interrupted.into())),
-        }
-    }
-}
-
-impl<Rt> Source<Rt> for Scripted {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() || self.pos == self.data.len() {
-            return Poll::Ready(Ok(0));
-        }
-        let n = futures_lite::ready!(self.next(cx))?
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
-        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        Poll::Ready(Ok(n))
-    }
-}
-
-impl<Rt> Sink<Rt> for Scripted {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let mut n = futures_lite::ready!(self.next(cx))?.min(buf.len());
-        if let Some(fail_at) = self.fail_at {
-            if self.accepted.len() == fail_at {
-                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-            }
-            n = n.min(fail_at - self.accepted.len());
-        }
-        self.accepted.extend_from_slice(&buf[..n]);
-        Poll::Ready(Ok(n))
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Flushing also meets the script's `Pending` and `Interrupted`, but moves nothing.
-        match self.script[self.step % self.script.len()] {
-            Act::Pending => {
-                self.step += 1;
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-            _ => Poll::Ready(Ok(())),
-        }
-    }
-
-    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Sink::<Rt>::poll_flush(self, cx)
-    }
-}
-
-type Reader = Box<dyn AsyncRead + Unpin>;
-type Writer = Box<dyn AsyncWrite + Unpin>;
-
-/// A stream the copy writes into (0 TCP, 1 Unix, 2 pipe) and the test's reading end.
-fn sink_pair(kind: u8) -> (Box<dyn Sink<Aio>>, Reader) {
-    match kind {
-        0 => {
-            let (tx, rx) = tcp_pair();
-            (Box::new(tx), Box::new(rx.0))
-        }
-        1 => {
-            let (tx, rx) = unix_pair();
-            (Box::new(tx), Box::new(rx.0))
-        }
-        _ => {
-            let (rx, tx) = pipe();
-            (Box::new(tx), Box::new(rx.0))
-        }
-    }
-}
-
-/// The test's writing end and a stream the copy reads from (0 TCP, 1 Unix, 2 pipe).
-fn source_pair(kind: u8) -> (Writer, Box<dyn Source<Aio>>) {
-    match kind {
-        0 => {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let server = listener.accept().unwrap().0;
-            (
-                Box::new(Async::new(client).unwrap()),
-                Box::new(AioStream(Async::new(server).unwrap())),
-            )
-        }
-        1 => {
-            let (feed, src) = unix_pair();
-            (Box::new(feed.0), Box::new(src))
-        }
-        _ => {
-            let (src, feed) = pipe();
-            (Box::new(feed.0), Box::new(src))
-        }
-    }
-}
-
-/// Reads to EOF in random chunk sizes, sometimes yielding between reads.
-async fn read_chunked(mut rx: Reader, seed: u64) -> Vec<u8> {
-    let mut rng = Xorshift::new(seed);
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 256 << 10];
-    loop {
-        let want = 1 + rng.below(buf.len() as u64) as usize;
-        let n = rx.read(&mut buf[..want]).await.unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-        if rng.below(4) == 0 {
-            future::yield_now().await;
-        }
-    }
-}
-
-/// Writes `data` in random chunk sizes, sometimes yielding, then closes the stream.
-async fn write_chunked_and_close(mut tx: Writer, data: &[u8], seed: u64) {
-    let mut rng = Xorshift::new(seed);
-    let mut at = 0;
-    while at < data.len() {
-        let n = (1 + rng.below(200_000) as usize).min(data.len() - at);
-        tx.write_all(&data[at..at + n]).await.unwrap();
-        at += n;
-        if rng.below(3) == 0 {
-            future::yield_now().await;
-        }
-    }
-    tx.close().await.unwrap();
 }

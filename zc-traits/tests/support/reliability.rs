@@ -13,9 +13,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use async_io::Async;
+use std::net::{TcpListener, TcpStream};
 
-use super::AioStream;
+use async_io::Async;
+use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use zc_traits::{Sink, Source};
+
+use super::{tcp_pair, Aio, AioStream};
+
+/// `pattern(len)`, from one shared buffer: generating it per copy dominates a debug build's
+/// time when a suite runs thousands of copies.
+pub fn shared_pattern(len: usize) -> &'static [u8] {
+    static DATA: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    &DATA.get_or_init(|| super::pattern(16 << 20))[..len]
+}
 
 /// A non-blocking pipe registered with async-io: (read end, write end).
 ///
@@ -218,4 +229,189 @@ pub fn is_peer_gone(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
     )
+}
+
+pub type Reader = Box<dyn AsyncRead + Unpin>;
+pub type Writer = Box<dyn AsyncWrite + Unpin>;
+
+/// A stream the copy writes into (0 TCP, 1 Unix, 2 pipe) and the test's reading end.
+pub fn sink_pair(kind: u8) -> (Box<dyn Sink<Aio>>, Reader) {
+    match kind {
+        0 => {
+            let (tx, rx) = tcp_pair();
+            (Box::new(tx), Box::new(rx.0))
+        }
+        1 => {
+            let (tx, rx) = unix_pair();
+            (Box::new(tx), Box::new(rx.0))
+        }
+        _ => {
+            let (rx, tx) = pipe();
+            (Box::new(tx), Box::new(rx.0))
+        }
+    }
+}
+
+/// The test's writing end and a stream the copy reads from (0 TCP, 1 Unix, 2 pipe).
+pub fn source_pair(kind: u8) -> (Writer, Box<dyn Source<Aio>>) {
+    match kind {
+        0 => {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let server = listener.accept().unwrap().0;
+            (
+                Box::new(Async::new(client).unwrap()),
+                Box::new(AioStream(Async::new(server).unwrap())),
+            )
+        }
+        1 => {
+            let (feed, src) = unix_pair();
+            (Box::new(feed.0), Box::new(src))
+        }
+        _ => {
+            let (src, feed) = pipe();
+            (Box::new(feed.0), Box::new(src))
+        }
+    }
+}
+
+/// Reads to EOF in random chunk sizes, sometimes yielding between reads.
+pub async fn read_chunked(mut rx: Reader, seed: u64) -> Vec<u8> {
+    let mut rng = Xorshift::new(seed);
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let want = 1 + rng.below(buf.len() as u64) as usize;
+        let n = rx.read(&mut buf[..want]).await.unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if rng.below(4) == 0 {
+            future::yield_now().await;
+        }
+    }
+}
+
+/// Writes `data` in random chunk sizes, sometimes yielding, then closes the stream.
+pub async fn write_chunked_and_close(mut tx: Writer, data: &[u8], seed: u64) {
+    let mut rng = Xorshift::new(seed);
+    let mut at = 0;
+    while at < data.len() {
+        let n = (1 + rng.below(200_000) as usize).min(data.len() - at);
+        tx.write_all(&data[at..at + n]).await.unwrap();
+        at += n;
+        if rng.below(3) == 0 {
+            future::yield_now().await;
+        }
+    }
+    tx.close().await.unwrap();
+}
+
+/// One step of a mock's script.
+#[derive(Debug, Clone, Copy)]
+pub enum Act {
+    /// Move at most this many bytes (at least 1).
+    Short(usize),
+    /// Return `Pending`, waking at once.
+    Pending,
+    /// Return `Interrupted`.
+    Interrupted,
+}
+
+/// A reader or writer that follows a script of short transfers, `Pending` and `Interrupted`.
+#[derive(Debug)]
+pub struct Scripted {
+    data: Vec<u8>,
+    pos: usize,
+    script: Vec<Act>,
+    step: usize,
+    pub accepted: Vec<u8>,
+    fail_at: Option<usize>,
+}
+
+impl Scripted {
+    pub fn reader(data: Vec<u8>, mut script: Vec<Act>) -> Scripted {
+        script.push(Act::Short(1 << 16));
+        Scripted {
+            data,
+            pos: 0,
+            script,
+            step: 0,
+            accepted: Vec::new(),
+            fail_at: None,
+        }
+    }
+
+    pub fn writer(mut script: Vec<Act>, fail_at: Option<usize>) -> Scripted {
+        script.push(Act::Short(1 << 16));
+        Scripted {
+            data: Vec::new(),
+            pos: 0,
+            script,
+            step: 0,
+            accepted: Vec::new(),
+            fail_at,
+        }
+    }
+
+    fn next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let act = self.script[self.step % self.script.len()];
+        self.step += 1;
+        match act {
+            Act::Short(n) => Poll::Ready(Ok(n)),
+            Act::Pending => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Act::Interrupted => Poll::Ready(Err(io::ErrorKind::Interrupted.into())),
+        }
+    }
+}
+
+impl<Rt> Source<Rt> for Scripted {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() || self.pos == self.data.len() {
+            return Poll::Ready(Ok(0));
+        }
+        let n = futures_lite::ready!(self.next(cx))?
+            .min(buf.len())
+            .min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl<Rt> Sink<Rt> for Scripted {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let mut n = futures_lite::ready!(self.next(cx))?.min(buf.len());
+        if let Some(fail_at) = self.fail_at {
+            if self.accepted.len() == fail_at {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
+            n = n.min(fail_at - self.accepted.len());
+        }
+        self.accepted.extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Flushing also meets the script's `Pending` and `Interrupted`, but moves nothing.
+        match self.script[self.step % self.script.len()] {
+            Act::Pending => {
+                self.step += 1;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Sink::<Rt>::poll_flush(self, cx)
+    }
 }
