@@ -125,4 +125,12 @@ pub mod fault {
     pub fn clear() {
         crate::sys::clear_fault()
     }
+
+    /// Removes this thread's fault and returns the calls it still had to let through, or
+    /// `None` if it fired (or none was set). With [`inject`], a test carries a fault across
+    /// the threads of a work-stealing runtime: take it after each poll, inject it before the
+    /// next.
+    pub fn take() -> Option<u32> {
+        crate::sys::take_fault()
+    }
 }

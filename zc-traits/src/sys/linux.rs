@@ -255,6 +255,10 @@ pub(crate) mod fault {
         PLAN.with(|p| p.set(None));
     }
 
+    pub(crate) fn take() -> Option<u32> {
+        PLAN.with(|p| p.take()).map(|(_, _, skip)| skip)
+    }
+
     pub(crate) fn check(call: Call) -> io::Result<()> {
         PLAN.with(|p| match p.get() {
             Some((c, errno, 0)) if c == call => {
@@ -282,4 +286,4 @@ mod fault {
 }
 
 #[cfg(feature = "fault-injection")]
-pub(crate) use fault::{clear as clear_fault, inject as inject_fault};
+pub(crate) use fault::{clear as clear_fault, inject as inject_fault, take as take_fault};
