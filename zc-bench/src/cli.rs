@@ -13,7 +13,7 @@ USAGE:
 
 FLAGS:
     --size BYTES           file -> TCP, relay and file -> file size        [default: 1GiB]
-    --rounds N             times each variant runs, interleaved A B C A B C [default: 5]
+    --rounds N             times each variant runs, interleaved A B C A B C [default: 9]
     --scenarios LIST       comma-separated scenario numbers (1-5)          [default: 1,2,3,4,5]
     --variants LIST        run only variants whose id contains one of these words
     --small-count N        scenario 4: copies of the small file            [default: 10000]
@@ -59,7 +59,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             size: 1 << 30,
-            rounds: 5,
+            rounds: 9,
             scenarios: Scenario::ALL.to_vec(),
             variant_filter: Vec::new(),
             small_count: 10_000,
