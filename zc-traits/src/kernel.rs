@@ -230,8 +230,8 @@ impl Kernel {
             Plan::Sendfile => {
                 let input = src.fd();
                 let slot = &mut self.dst_watch;
-                ready!(poll_write_leg(cx, dst, slot, dst_kind, &mut |out| {
-                    sys::sendfile(out, input, want)
+                ready!(poll_write_leg(cx, dst, slot, dst_kind, &mut |out, cap| {
+                    sys::sendfile(out, input, want.min(cap))
                 }))
             }
             Plan::SpliceDirect => {
@@ -311,7 +311,7 @@ impl Kernel {
                     dst,
                     &mut self.dst_watch,
                     self.dst_kind,
-                    &mut |out| sys::splice(pipe_out, out, in_pipe)
+                    &mut |out, cap| sys::splice(pipe_out, out, in_pipe.min(cap))
                 )),
             };
             return Poll::Ready(match result {
@@ -401,17 +401,18 @@ fn poll_read_leg<Rt>(
 }
 
 /// Runs `op` on the destination fd: at once for a direct fd, on writability for a polled one,
-/// after checking that the write cannot raise `SIGPIPE`.
+/// after checking that the write cannot raise `SIGPIPE`; `op` gets the most bytes it may
+/// write (see [`sys::probe_peer`]).
 fn poll_write_leg<Rt>(
     cx: &mut Context<'_>,
     dst: RawEnd<'_, Rt>,
     slot: &mut Option<Watch>,
     kind: Kind,
-    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
+    op: &mut dyn FnMut(BorrowedFd<'_>, usize) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     let mut checked = |fd: BorrowedFd<'_>| {
-        sys::probe_peer(fd, kind)?;
-        op(fd)
+        let cap = sys::probe_peer(fd, kind)?;
+        op(fd, cap)
     };
     match dst {
         RawEnd::Direct(fd) => Poll::Ready(checked(fd)),

@@ -115,37 +115,53 @@ pub(crate) fn copy_file_range(
     retry_eintr(|| rustix::fs::copy_file_range(input, None, out, None, len.min(MAX_CHUNK)))
 }
 
-/// Fails with the peer's error instead of letting the next sendfile/splice raise `SIGPIPE`.
+/// The most bytes one sendfile/splice may write into a socket whose peer has shut its
+/// sending side down: one page, which a writable socket takes in a single `sendmsg`.
+const HALF_CLOSED_CHUNK: usize = 4096;
+
+/// Fails with the peer's error instead of letting the next sendfile/splice raise `SIGPIPE`,
+/// and says how many bytes that call may write (`usize::MAX`: no limit).
 ///
 /// `sendfile(2)` and `splice(2)` take no `MSG_NOSIGNAL`, so writing into a socket that is shut
 /// down for writing, or whose reset was already reported, raises `SIGPIPE`, and a pipe whose
 /// readers are gone does the same. A zero-length `send(MSG_NOSIGNAL)` checks exactly the
-/// socket's conditions without the signal; `poll` reports `POLLERR` on a widowed pipe. A reset
-/// that arrives between this check and the syscall makes the syscall fail with
-/// `ECONNRESET`, which raises no signal.
-pub(crate) fn probe_peer(fd: BorrowedFd<'_>, kind: Kind) -> io::Result<()> {
+/// socket's conditions without the signal; `poll` reports `POLLERR` on a widowed pipe.
+///
+/// A peer that closed after sending a FIN (the socket is in `CLOSE_WAIT`) answers the next
+/// bytes with a reset, which the kernel records as `EPIPE`; inside one sendfile/splice call
+/// that makes several `sendmsg`s, the next one then raises `SIGPIPE`. Such a peer cannot be
+/// told from one that only half-closed and still reads, so the call is kept to one page,
+/// which a writable socket takes in one `sendmsg`; the next probe then reports the `EPIPE`.
+/// What remains is a peer whose FIN and reset both arrive during one call: zc cannot block
+/// the signal around the call without `unsafe`, and Rust programs ignore `SIGPIPE` anyway.
+pub(crate) fn probe_peer(fd: BorrowedFd<'_>, kind: Kind) -> io::Result<usize> {
+    use rustix::event::{PollFd, PollFlags};
+    let zero = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     match kind {
         Kind::StreamSocket => {
             match rustix::net::send(fd, &[], SendFlags::NOSIGNAL | SendFlags::DONTWAIT) {
-                Ok(_) | Err(Errno::AGAIN) | Err(Errno::INTR) => Ok(()),
-                Err(e) => Err(e.into()),
+                Ok(_) | Err(Errno::AGAIN) | Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::RDHUP)];
+            match rustix::event::poll(&mut fds, Some(&zero)) {
+                Ok(_) if fds[0].revents().contains(PollFlags::RDHUP) => Ok(HALF_CLOSED_CHUNK),
+                _ => Ok(usize::MAX),
             }
         }
         Kind::Pipe => {
-            use rustix::event::{PollFd, PollFlags};
             let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::OUT)];
-            let zero = rustix::time::Timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
             match rustix::event::poll(&mut fds, Some(&zero)) {
                 Ok(_) if fds[0].revents().contains(PollFlags::ERR) => {
                     Err(io::Error::from(Errno::PIPE))
                 }
-                _ => Ok(()),
+                _ => Ok(usize::MAX),
             }
         }
-        Kind::RegularFile | Kind::Other => Ok(()),
+        Kind::RegularFile | Kind::Other => Ok(usize::MAX),
     }
 }
 

@@ -41,8 +41,8 @@ pub(crate) fn copy_file_range(
     Err(unsupported())
 }
 
-pub(crate) fn probe_peer(_fd: BorrowedFd<'_>, _kind: Kind) -> io::Result<()> {
-    Ok(())
+pub(crate) fn probe_peer(_fd: BorrowedFd<'_>, _kind: Kind) -> io::Result<usize> {
+    Ok(usize::MAX)
 }
 
 pub(crate) fn has_more(_fd: BorrowedFd<'_>) -> io::Result<bool> {
