@@ -47,6 +47,7 @@ use std::time::Duration;
 use zc::{Sink, Source};
 
 pub mod matrix;
+pub mod reliability;
 
 /// A test that takes longer than this fails instead of hanging.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
