@@ -260,10 +260,11 @@ fn relay(variant: &str, a: &Args) -> io::Result<Sample> {
             up.shutdown(Shutdown::Write)?;
             Ok(m.finish(n, ""))
         }
-        "kernel-splice-poll" => {
+        "kernel-splice-poll" | "kernel-splice-poll-probe" => {
+            let probe = variant == "kernel-splice-poll-probe";
             let m = Meter::start();
             up.write_all(&GO)?;
-            let n = sys::splice_all_nonblocking(&up, &down, 1 << 20)?;
+            let n = sys::splice_all_nonblocking(&up, &down, 1 << 20, probe)?;
             std_finish(&mut down)?;
             up.shutdown(Shutdown::Write)?;
             Ok(m.finish(n, ""))

@@ -109,6 +109,15 @@ impl Runs<'_> {
         (user + sys > 0).then(|| sys as f64 / (user + sys) as f64)
     }
 
+    /// Median context switches of the sender per GiB.
+    fn switches_per_gib(&self) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .map(|s| s.switches as f64 / (s.bytes as f64 / GIB)),
+        )
+    }
+
     fn peak_rss_mib(&self) -> Option<f64> {
         self.samples
             .iter()
@@ -207,13 +216,13 @@ pub fn table(cfg: &Config, scenario: Scenario, runs: &[Runs<'_>]) -> String {
     } else {
         let _ = writeln!(
             out,
-            "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | peak RSS MiB |"
+            "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | ctx switches per GiB | peak RSS MiB |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
         for r in runs {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 label(r),
                 r.path(),
                 opt(r.throughput(), 2),
@@ -223,6 +232,8 @@ pub fn table(cfg: &Config, scenario: Scenario, runs: &[Runs<'_>]) -> String {
                 share(r.sys_share()),
                 r.both_cpu_per_gib()
                     .map_or("–".into(), |s| format!("{:.3}", s.median)),
+                r.switches_per_gib()
+                    .map_or("–".into(), |s| format!("{:.0}", s.median)),
                 rss(r.peak_rss_mib()),
             );
         }

@@ -151,6 +151,11 @@ const RELAY: &[Variant] = &[
         "event-loop floor: non-blocking `splice` + `poll`, 1 MiB pipe",
         "splice",
     ),
+    diagnostic(
+        "kernel-splice-poll-probe",
+        "diagnostic: the event-loop floor plus zc's `send(0)` probe before each write",
+        "splice",
+    ),
     v(
         "zc-tokio",
         "`zc::copy_bidirectional` on tokio (`TcpStream`s)",

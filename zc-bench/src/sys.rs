@@ -57,18 +57,42 @@ fn status_field(name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Context switches (voluntary + involuntary) of every thread of the process so far: how
+/// often the sender slept and woke up.
+pub fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .map(|t| {
+            let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
+}
+
 /// The measured part of one run, started just before the work and read just after.
 #[derive(Debug)]
 pub struct Meter {
     wall: Instant,
     cpu_ns: u64,
     ticks: (u64, u64),
+    switches: u64,
 }
 
 impl Meter {
     pub fn start() -> Meter {
         reset_peak_rss();
         Meter {
+            switches: context_switches(),
             ticks: process_ticks(),
             cpu_ns: process_cpu_ns(),
             wall: Instant::now(),
@@ -86,6 +110,7 @@ impl Meter {
             user_ticks: user - self.ticks.0,
             sys_ticks: sys - self.ticks.1,
             peak_rss_kib: peak_rss_kib(),
+            switches: context_switches().saturating_sub(self.switches),
             path: if path.is_empty() {
                 "-".into()
             } else {
@@ -105,6 +130,9 @@ pub struct Sample {
     pub user_ticks: u64,
     pub sys_ticks: u64,
     pub peak_rss_kib: u64,
+    /// Context switches of the sending process during the run (threads that ended during
+    /// the run are not counted).
+    pub switches: u64,
     /// The path zc reported (`sendfile`, `splice`, ...), or `-`.
     pub path: String,
     /// CPU time of the parent's peer threads (receivers) during the run, filled in by the
@@ -116,13 +144,14 @@ impl Sample {
     /// The line the child prints and the parent parses.
     pub fn to_line(&self) -> String {
         format!(
-            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} path={}",
+            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} switches={} path={}",
             self.bytes,
             self.wall_ns,
             self.cpu_ns,
             self.user_ticks,
             self.sys_ticks,
             self.peak_rss_kib,
+            self.switches,
             self.path
         )
     }
@@ -141,6 +170,7 @@ impl Sample {
             user_ticks: num("user_ticks")?,
             sys_ticks: num("sys_ticks")?,
             peak_rss_kib: num("peak_rss_kib")?,
+            switches: num("switches")?,
             path: get("path")?.to_owned(),
             peer_cpu_ns: 0,
         })
@@ -374,6 +404,7 @@ pub fn splice_all_nonblocking(
     src: &TcpStream,
     dst: &TcpStream,
     pipe_size: usize,
+    probe: bool,
 ) -> io::Result<u64> {
     use rustix::event::PollFlags;
     use rustix::pipe::{PipeFlags, SpliceFlags};
@@ -396,6 +427,15 @@ pub fn splice_all_nonblocking(
                 Err(e) => return Err(e.into()),
             }
         } else {
+            if probe {
+                // What zc does before each write into a socket: a zero-length
+                // send(MSG_NOSIGNAL), so a closed peer cannot raise SIGPIPE.
+                let _ = rustix::net::send(
+                    dst,
+                    &[],
+                    rustix::net::SendFlags::NOSIGNAL | rustix::net::SendFlags::DONTWAIT,
+                );
+            }
             match rustix::pipe::splice(&pipe_out, None, dst, None, in_pipe, flags) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => in_pipe -= n,
