@@ -468,6 +468,24 @@ fn on_file_fd<Rt, S: Source<Rt> + ?Sized, T>(
     }
 }
 
+/// Whether the (prepared) destination is a regular file written at its own fd offset.
+fn is_file_sink<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D) -> bool {
+    matches!(dst.raw_sink(), Some(RawEnd::Direct(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
+}
+
+/// Runs `op` on a file destination's fd.
+fn on_file_sink_fd<Rt, D: Sink<Rt> + ?Sized, T>(
+    dst: &mut D,
+    op: impl FnOnce(BorrowedFd<'_>) -> io::Result<T>,
+) -> io::Result<T> {
+    match dst.raw_sink() {
+        Some(RawEnd::Direct(fd)) => op(fd),
+        _ => Err(io::Error::other(
+            "zc: a file destination stopped answering raw_sink mid-copy",
+        )),
+    }
+}
+
 /// Reads a file source at its fd offset without moving it, within the source's limit.
 /// `Ok(0)` is the end: of the limit, or of the file (then `advance` may refuse it).
 fn read_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S, buf: &mut [u8]) -> io::Result<usize> {
@@ -507,6 +525,10 @@ pub(crate) struct CopyState {
     file_src: bool,
     /// `buf[pos..cap]` came from `file_src`'s fd and its offset has not passed them yet.
     buf_at_offset: bool,
+    /// The destination is a regular file written at its fd offset: the buffered path writes
+    /// its fd directly, so a failed write is never counted as delivered (a runtime's file
+    /// accepts bytes into its own buffer and reports the error of writing them later).
+    file_dst: bool,
 }
 
 impl CopyState {
@@ -526,6 +548,7 @@ impl CopyState {
             need_flush: false,
             file_src: false,
             buf_at_offset: false,
+            file_dst: false,
         }
     }
 
@@ -621,6 +644,11 @@ impl CopyState {
                 }
                 Stage::Prepare => {
                     if src.raw_source().is_none() {
+                        // The buffered path writes a file destination at its fd offset.
+                        if dst.raw_sink().is_some() {
+                            ready!(dst.poll_prepare_sink(cx))?;
+                            self.file_dst = is_file_sink(dst);
+                        }
                         self.fall_back("the source has no kernel object (fd)".into())?;
                         continue;
                     }
@@ -655,6 +683,7 @@ impl CopyState {
                         }
                         Err(reason) => {
                             self.file_src = is_file_at_offset(src);
+                            self.file_dst = is_file_sink(dst);
                             self.fall_back(reason.into())?
                         }
                     }
@@ -765,6 +794,7 @@ impl CopyState {
                     let reason = format!("{:?} declined: {err}", kernel.plan().path());
                     kernel.release();
                     self.file_src = self.cap == self.pos && is_file_at_offset(src);
+                    self.file_dst = is_file_sink(dst);
                     self.fall_back(reason)?;
                     return Poll::Ready(Ok(()));
                 }
@@ -823,10 +853,15 @@ impl CopyState {
                 }
             }
             while self.pos < self.cap {
-                let n = ready!(interrupted_is_pending(
-                    dst.poll_write(cx, &self.buf[self.pos..self.cap]),
-                    cx
-                ))?;
+                let n = if self.file_dst {
+                    let chunk = &self.buf[self.pos..self.cap];
+                    on_file_sink_fd(dst, |fd| sys::write_at_offset(fd, chunk))?
+                } else {
+                    ready!(interrupted_is_pending(
+                        dst.poll_write(cx, &self.buf[self.pos..self.cap]),
+                        cx
+                    ))?
+                };
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,

@@ -88,3 +88,16 @@ pub(crate) fn skip(fd: std::os::fd::BorrowedFd<'_>, n: u64) -> std::io::Result<(
     rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(n))?;
     Ok(())
 }
+
+/// Writes at `fd`'s offset (or its end, with `O_APPEND`), moving it, retrying `EINTR`.
+pub(crate) fn write_at_offset(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &[u8],
+) -> std::io::Result<usize> {
+    loop {
+        match rustix::io::write(fd, buf) {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => return r.map_err(Into::into),
+        }
+    }
+}
