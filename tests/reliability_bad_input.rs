@@ -1,0 +1,328 @@
+//! Bad input on every runtime, with the runtime's own file and socket types: each gives a
+//! clear `io::Error` (never a panic, a hang or wrong bytes) or a correct copy.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+
+use futures_lite::future::zip;
+use rustix::io::Errno;
+use support::reliability::*;
+use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
+use zc::{delivered, CopyError, CopyPath, Limited, Report};
+
+support::reliability::per_runtime!(
+    directory_as_source_is_eisdir,
+    write_only_source_is_ebadf,
+    read_only_destination_is_ebadf,
+    socket_shut_down_for_writing_is_broken_pipe,
+    append_destination_is_appended_by_the_buffered_path,
+    proc_status_copies_its_content,
+    empty_file_is_an_empty_copy_on_the_kernel_path,
+    sparse_file_past_4_gib_copies_exact_ranges_across_the_marks,
+    same_file_appended_to_itself_is_refused,
+);
+
+/// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
+async fn file_to_tcp<H: Harness>(std_file: File) -> (io::Result<Report>, Vec<u8>) {
+    let mut file = H::file(std_file);
+    let (mut tx, mut rx) = H::tcp_pair();
+    zip(
+        async {
+            let r = zc::copy_report(&mut file, &mut tx).await;
+            shutdown(&mut tx).await;
+            r
+        },
+        read_to_end::<H::Rt, _>(&mut rx),
+    )
+    .await
+}
+
+fn assert_refused(name: &str, result: io::Result<Report>, errno: Errno) {
+    let err = result.expect_err(name);
+    let cause = CopyError::of(&err).map_or(err.raw_os_error(), |e| e.cause().raw_os_error());
+    assert_eq!(cause, Some(errno.raw_os_error()), "{name}: {err}");
+    assert_eq!(delivered(&err), Some(0), "{name}");
+}
+
+fn directory_as_source_is_eisdir<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (result, got) = file_to_tcp::<H>(File::open(dir.path()).unwrap()).await;
+        assert_refused(H::NAME, result, Errno::ISDIR);
+        assert!(got.is_empty());
+    });
+}
+
+fn write_only_source_is_ebadf<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, pattern(100_000)).unwrap();
+        let (result, got) =
+            file_to_tcp::<H>(OpenOptions::new().write(true).open(&path).unwrap()).await;
+        assert_refused(H::NAME, result, Errno::BADF);
+        assert!(got.is_empty());
+    });
+}
+
+fn read_only_destination_is_ebadf<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"").unwrap();
+        let data = pattern(100_000);
+        // file → file, and socket → file.
+        let mut src = H::file(file_with(&data));
+        let mut dst = H::file(File::open(&path).unwrap());
+        assert_refused(
+            H::NAME,
+            zc::copy_report(&mut src, &mut dst).await,
+            Errno::BADF,
+        );
+        let (mut client, mut server) = H::tcp_pair();
+        let mut dst = H::file(File::open(&path).unwrap());
+        let (_, result) = zip(
+            write_and_close(&mut client, &data),
+            zc::copy_report(&mut server, &mut dst),
+        )
+        .await;
+        assert_refused(H::NAME, result, Errno::BADF);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    });
+}
+
+fn socket_shut_down_for_writing_is_broken_pipe<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let data = pattern(100_000);
+        let (mut tx, _rx) = H::tcp_pair();
+        shutdown(&mut tx).await;
+        let mut file = H::file(file_with(&data));
+        let err = zc::copy(&mut file, &mut tx).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::BrokenPipe,
+            "{}: sendfile",
+            H::NAME
+        );
+        assert_eq!(delivered(&err), Some(0));
+        assert_eq!(
+            H::file_position(&mut file).await,
+            0,
+            "{}: nothing taken",
+            H::NAME
+        );
+        let (mut client, mut relay_in) = H::tcp_pair();
+        let (_, result) = zip(
+            write_and_close(&mut client, &data),
+            zc::copy(&mut relay_in, &mut tx),
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{}: splice", H::NAME);
+        assert_eq!(delivered(&err), Some(0));
+    });
+}
+
+fn append_destination_is_appended_by_the_buffered_path<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, b"head").unwrap();
+        let data = pattern(300_000);
+        let mut src = H::file(file_with(&data));
+        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
+        assert_eq!(
+            (report.bytes(), report.path()),
+            (data.len() as u64, CopyPath::Buffered)
+        );
+        assert_eq!(H::file_position(&mut src).await, data.len() as u64);
+        drop(dst);
+        let out = std::fs::read(&path).unwrap();
+        assert!(
+            out[..4] == b"head"[..] && out[4..] == data[..],
+            "{}: appended",
+            H::NAME
+        );
+        let mut src = H::file(file_with(&data));
+        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let err = zc::copy_strict(&mut src, &mut dst).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        assert!(err.to_string().contains("O_APPEND"), "{err}");
+    });
+}
+
+fn proc_status_copies_its_content<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let (result, got) = file_to_tcp::<H>(File::open("/proc/self/status").unwrap()).await;
+        assert_eq!(result.unwrap().bytes(), got.len() as u64);
+        let text = String::from_utf8(got).unwrap();
+        assert!(
+            text.starts_with("Name:\t") && text.ends_with('\n'),
+            "{text}"
+        );
+        assert!(text.contains(&format!("\nPid:\t{}\n", std::process::id())));
+        assert_eq!(
+            text.matches("\nPid:").count(),
+            1,
+            "{}: no line twice",
+            H::NAME
+        );
+        assert!(text.contains("\nSigIgn:\t"), "{}: the whole file", H::NAME);
+    });
+}
+
+fn empty_file_is_an_empty_copy_on_the_kernel_path<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let (result, got) = file_to_tcp::<H>(file_with(b"")).await;
+        let report = result.unwrap();
+        assert_eq!(
+            (report.bytes(), report.path()),
+            (0, CopyPath::Sendfile),
+            "{}",
+            H::NAME
+        );
+        assert!(got.is_empty());
+        let mut src = H::file(file_with(b""));
+        let mut dst = H::file(file_with(b""));
+        let report = zc::copy_strict(&mut src, &mut dst).await.unwrap();
+        assert_eq!(
+            (report.bytes(), report.path()),
+            (0, CopyPath::CopyFileRange),
+            "{}",
+            H::NAME
+        );
+    });
+}
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+
+fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sparse");
+        let std_file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        std_file.set_len(5 * GIB).unwrap();
+        let marks = [
+            (2 * GIB - 8, pattern(16)),
+            (4 * GIB - 8, pattern(17)[1..].to_vec()),
+        ];
+        for (at, bytes) in &marks {
+            std_file.write_all_at(bytes, *at).unwrap();
+        }
+        let expected = |start: u64, len: u64| {
+            let mut out = vec![0u8; len as usize];
+            for (at, bytes) in &marks {
+                for (i, b) in bytes.iter().enumerate() {
+                    let off = at + i as u64;
+                    if (start..start + len).contains(&off) {
+                        out[(off - start) as usize] = *b;
+                    }
+                }
+            }
+            out
+        };
+        let mut file = H::file(std_file);
+        for mark in [2 * GIB, 4 * GIB] {
+            // The runtime file → socket (sendfile), a 2 MiB range centred on the mark.
+            H::file_seek(&mut file, mark - MIB).await;
+            let (mut tx, mut rx) = H::tcp_pair();
+            let (report, got) = zip(
+                async {
+                    let r = zc::copy_report(&mut Limited::exact(&mut file, 2 * MIB), &mut tx).await;
+                    shutdown(&mut tx).await;
+                    r.unwrap()
+                },
+                read_to_end::<H::Rt, _>(&mut rx),
+            )
+            .await;
+            assert_eq!(
+                (report.bytes(), report.path()),
+                (2 * MIB, CopyPath::Sendfile),
+                "{}",
+                H::NAME
+            );
+            assert!(
+                got == expected(mark - MIB, 2 * MIB),
+                "{}: sendfile at {mark}",
+                H::NAME
+            );
+            assert_eq!(H::file_position(&mut file).await, mark + MIB, "{}", H::NAME);
+            // The runtime file → a runtime file (copy_file_range), the same range.
+            H::file_seek(&mut file, mark - MIB).await;
+            let out = file_with(b"");
+            let check = out.try_clone().unwrap();
+            let mut dst = H::file(out);
+            let report = zc::copy_report(&mut Limited::exact(&mut file, 2 * MIB), &mut dst)
+                .await
+                .unwrap();
+            assert_eq!(
+                (report.bytes(), report.path()),
+                (2 * MIB, CopyPath::CopyFileRange),
+                "{}",
+                H::NAME
+            );
+            assert!(
+                content(&check) == expected(mark - MIB, 2 * MIB),
+                "{}: cfr at {mark}",
+                H::NAME
+            );
+            assert_eq!(H::file_position(&mut file).await, mark + MIB, "{}", H::NAME);
+        }
+        // A limit past 4 GiB from near the end: a short copy, or UnexpectedEof when exact.
+        H::file_seek(&mut file, 5 * GIB - 3 * MIB).await;
+        let mut dst = H::file(file_with(b""));
+        let err = zc::copy_report(&mut Limited::exact(&mut file, 4 * GIB + 5), &mut dst)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{}", H::NAME);
+        assert_eq!(delivered(&err), Some(3 * MIB), "{}", H::NAME);
+    });
+}
+
+fn same_file_appended_to_itself_is_refused<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, pattern(100_000)).unwrap();
+        let mut src = H::file(File::open(&path).unwrap());
+        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let result = poll_at_most(zc::copy(&mut src, &mut dst), 1000).await;
+        let err = result
+            .expect("the copy must end at once")
+            .expect_err("a copy that feeds itself must be refused");
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::InvalidInput,
+            "{}: {err}",
+            H::NAME
+        );
+        assert!(err.to_string().contains("same file"), "{err}");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            100_000,
+            "{}",
+            H::NAME
+        );
+    });
+}
