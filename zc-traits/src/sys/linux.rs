@@ -133,7 +133,7 @@ const HALF_CLOSED_CHUNK: usize = 4096;
 /// told from one that only half-closed and still reads, so the call is kept to one page,
 /// which a writable socket takes in one `sendmsg`; the next probe then reports the `EPIPE`.
 /// What remains is a peer whose FIN and reset both arrive during one call: zc cannot block
-/// the signal around the call without `unsafe`, and Rust programs ignore `SIGPIPE` anyway.
+/// the signal around the call in safe Rust, and Rust programs ignore `SIGPIPE` anyway.
 pub(crate) fn probe_peer(fd: BorrowedFd<'_>, kind: Kind) -> io::Result<usize> {
     use rustix::event::{PollFd, PollFlags};
     let zero = rustix::time::Timespec {
