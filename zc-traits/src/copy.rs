@@ -668,7 +668,10 @@ impl CopyState {
                         self.fall_back("an end lost its kernel object while preparing".into())?;
                         continue;
                     };
-                    if sys::feeds_itself(s.fd(), d.fd(), limit) {
+                    // One fstat per end, shared by the same-file check and the plan choice.
+                    let kinds = (sys::kind(s.fd()), sys::kind(d.fd()));
+                    let both_files = kinds == (sys::Kind::RegularFile, sys::Kind::RegularFile);
+                    if both_files && sys::feeds_itself(s.fd(), d.fd(), limit) {
                         // Every path would read back what it wrote and never reach EOF.
                         return Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::InvalidInput,
@@ -676,7 +679,7 @@ impl CopyState {
                              destination writes inside the range still to be read",
                         )));
                     }
-                    match kernel::plans(&s, &d) {
+                    match kernel::plans(&s, &d, kinds) {
                         Ok((plans, src_kind, dst_kind)) => {
                             self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));
                             self.stage = Stage::Drain;

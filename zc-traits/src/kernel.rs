@@ -78,13 +78,13 @@ pub(crate) enum Step {
     Decline(io::Error),
 }
 
-/// The plans for a source and destination, best first, with the reason when there is none.
+/// The plans for a source and destination of the given kinds (from `sys::kind`), best first,
+/// with the reason when there is none.
 pub(crate) fn plans<Rt>(
     src: &RawEnd<'_, Rt>,
     dst: &RawEnd<'_, Rt>,
+    (src_kind, dst_kind): (Kind, Kind),
 ) -> Result<(Vec<Plan>, Kind, Kind), &'static str> {
-    let src_kind = sys::kind(src.fd());
-    let dst_kind = sys::kind(dst.fd());
     let src_polled = matches!(src, RawEnd::Polled(_) | RawEnd::Watched(..));
     let dst_polled = matches!(dst, RawEnd::Polled(_) | RawEnd::Watched(..));
     if dst_kind == Kind::RegularFile && sys::is_append(dst.fd()) {
