@@ -242,15 +242,15 @@ fn dropped_copies_leak_nothing_and_keep_positions_exact<H: Harness>() {
         assert_eq!(pipes_open(), pooled);
         // A runtime may close a dropped file's fd on its blocking pool a moment later.
         let want = fds_before + 2 * (pooled - pooled_before);
+        // (and one that ran before may still be closing its own): more is a leak.
         for _ in 0..100 {
-            if open_fds() == want {
+            if open_fds() <= want {
                 break;
             }
             async_io::Timer::after(Duration::from_millis(20)).await;
         }
-        assert_eq!(
-            open_fds(),
-            want,
+        assert!(
+            open_fds() <= want,
             "{}: fds leaked after {copies} copies",
             H::NAME
         );
