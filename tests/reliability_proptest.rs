@@ -27,7 +27,10 @@ support::reliability::per_runtime!(
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: if heavy() { 64 } else { 8 },
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(if heavy() { 64 } else { 8 }),
         failure_persistence: None,
         ..ProptestConfig::default()
     }

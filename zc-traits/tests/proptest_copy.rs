@@ -35,7 +35,10 @@ fn bounded(size: usize, bytes_per_step: usize) -> usize {
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: if heavy() { 256 } else { 20 },
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(if heavy() { 256 } else { 20 }),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
