@@ -480,10 +480,12 @@ fn dropped_and_failed_copies_leak_no_fd_no_pipe_and_keep_positions_exact() {
     let pooled = pipes_pooled();
     assert!(pooled <= 64, "the pool is bounded");
     assert_eq!(pipes_open(), pooled, "every open pipe is in the pool");
-    assert_eq!(
-        settled_fds(),
-        fds_before + 2 * (pooled - pooled_before),
-        "fds leaked (pooled pipes: {pooled_before} -> {pooled})"
+    // At most: an fd opened before the loop (a socket of the warm-up, the reactor's) may have
+    // been closed since, which is not a leak; one more than the pool explains is.
+    let fds_after = settled_fds();
+    assert!(
+        fds_after <= fds_before + 2 * (pooled - pooled_before),
+        "fds leaked: {fds_before} -> {fds_after} (pooled pipes: {pooled_before} -> {pooled})"
     );
     pooled_pipes_are_clean(96);
     assert_eq!(pipes_open(), pipes_pooled());

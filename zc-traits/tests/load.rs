@@ -215,5 +215,7 @@ fn thousand_concurrent_copies_are_exact_and_keep_pipes_and_fds_bounded() {
         "the pool keeps at most 64 pipes, has {pooled}"
     );
     assert_eq!(pipes_open(), pooled);
-    assert_eq!(open_fds(), fds_before + 2 * (pooled - pooled_before));
+    // An fd open before the load may have closed since (not a leak); more than the pool
+    // explains is a leak.
+    assert!(open_fds() <= fds_before + 2 * (pooled - pooled_before));
 }
