@@ -10,6 +10,8 @@
 //!
 //! Each connection's byte counts and paths are logged to stderr when it ends.
 
+mod common;
+
 use std::io;
 use std::net::SocketAddr;
 
@@ -24,16 +26,7 @@ pub async fn serve(listener: TcpListener, upstream: SocketAddr) -> io::Result<()
     loop {
         let (client, peer) = listener.accept().await?;
         async_std::task::spawn(async move {
-            match relay(client, upstream).await {
-                Ok((up, down)) => eprintln!(
-                    "{peer}: {} bytes up by {}, {} bytes down by {}",
-                    up.bytes(),
-                    up.path(),
-                    down.bytes(),
-                    down.path()
-                ),
-                Err(e) => eprintln!("{peer}: relay failed: {e}"),
-            }
+            common::proxy::log_relay(peer, &relay(client, upstream).await);
         });
     }
 }
@@ -56,36 +49,9 @@ pub async fn relay(
     zc::copy_bidirectional_report(&mut client, &mut server).await
 }
 
-/// `--listen HOST:PORT` (default `127.0.0.1:8081`) and `--upstream HOST:PORT` (default
-/// `127.0.0.1:8080`).
-fn args() -> Result<(SocketAddr, SocketAddr), String> {
-    let mut listen: SocketAddr = ([127, 0, 0, 1], 8081).into();
-    let mut upstream: SocketAddr = ([127, 0, 0, 1], 8080).into();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| -> Result<SocketAddr, String> {
-            args.next()
-                .ok_or(format!("{name} needs a value"))?
-                .parse()
-                .map_err(|e| format!("{name}: {e}"))
-        };
-        match arg.as_str() {
-            "--listen" => listen = value("--listen")?,
-            "--upstream" => upstream = value("--upstream")?,
-            "-h" | "--help" => {
-                return Err(
-                    "usage: async_std_proxy [--listen HOST:PORT] [--upstream HOST:PORT]".into(),
-                )
-            }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
-        }
-    }
-    Ok((listen, upstream))
-}
-
 #[allow(dead_code)] // Tests include this file as a module and call `relay` directly.
 fn main() -> io::Result<()> {
-    let (listen, upstream) = args().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let (listen, upstream) = common::proxy::args("async_std_proxy")?;
     async_std::task::block_on(async {
         let listener = TcpListener::bind(listen).await?;
         eprintln!("relaying {} -> {upstream}", listener.local_addr()?);

@@ -1,6 +1,8 @@
 //! The async-std proxy example relays a real client (curl) to the async-std file server with `splice(2)`
 //! in both directions.
 #![cfg(target_os = "linux")]
+// Both examples load their shared `examples/common` module; each keeps its own copy here.
+#![allow(clippy::duplicate_mod)]
 
 mod support;
 
