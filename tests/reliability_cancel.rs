@@ -229,7 +229,12 @@ fn dropped_copies_leak_nothing_and_keep_positions_exact<H: Harness>() {
                 3 => Stop::AfterMicros(rng.below(3000)),
                 _ => Stop::Never,
             };
-            one_copy::<H>(route, stop, &mut rng).await;
+            // A hang names its copy instead of ending in the harness's anonymous timeout.
+            or(one_copy::<H>(route, stop, &mut rng), async {
+                async_io::Timer::after(Duration::from_secs(20)).await;
+                panic!("{}: copy {i} ({route:?}, {stop:?}) hangs", H::NAME)
+            })
+            .await;
             assert_eq!(
                 pipes_open(),
                 pipes_pooled(),
