@@ -58,6 +58,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![cfg(unix)]
 
+mod adapter;
 mod copy;
 mod endpoint;
 mod kernel;
@@ -66,6 +67,8 @@ mod relay;
 mod sys;
 mod wrappers;
 
+#[doc(hidden)]
+pub use adapter::__futures_io;
 pub use copy::{
     copy, copy_report, copy_strict, delivered, CopyError, CopyFuture, CopyOptions, CopyPath,
     Report, DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
