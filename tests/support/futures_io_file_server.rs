@@ -1,5 +1,6 @@
-//! curl checks of the smol and async-std file server examples, which share their connection
-//! loop (examples/common/futures_io_server.rs); written once, run on each runtime.
+//! curl checks of the file server examples (tokio's, and smol's and async-std's, which share
+//! their connection loop in examples/common/futures_io_server.rs); written once, run on each
+//! runtime.
 //!
 //! A test file includes its example as `mod server` (so `crate::server::Sent` is the report
 //! type), this file as `mod file_server`, and starts the server with [`Server::start`], giving
