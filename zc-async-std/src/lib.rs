@@ -29,8 +29,9 @@
 //! [`zc_traits::FuturesIo`]. async-std has no pipe type of its own (smol's `Async<T>` is one
 //! way to a pipe with the kernel path).
 //!
-//! Use it through the facade crate `zc` with its `async-std` feature, which re-exports
-//! [`AsyncStd`] (and so links this crate's implementations into your program).
+//! Use it through the facade crate `zc-copy` (library `zc`) with its `async-std` feature,
+//! which re-exports [`AsyncStd`] (and so links this crate's implementations into your
+//! program).
 //!
 //! # Implementation
 //!

@@ -27,8 +27,8 @@
 //! Any other `futures_io` stream (a TLS stream) takes part through the buffered path with
 //! [`zc_traits::FuturesIo`].
 //!
-//! Use it through the facade crate `zc` with its `smol` feature, which re-exports [`Smol`]
-//! (and so links this crate's implementations into your program).
+//! Use it through the facade crate `zc-copy` (library `zc`) with its `smol` feature, which
+//! re-exports [`Smol`] (and so links this crate's implementations into your program).
 //!
 //! # Implementation
 //!

@@ -30,8 +30,9 @@
 //! | `io::Take<R>` | `R`'s kernel path, stopped at the limit | — |
 //! | [`TokioIo<T>`] | buffered | buffered |
 //!
-//! Use it through the facade crate `zc` with its `tokio` feature, which re-exports [`Tokio`]
-//! and [`TokioIo`] (and so links this crate's implementations into your program).
+//! Use it through the facade crate `zc-copy` (library `zc`) with its `tokio` feature, which
+//! re-exports [`Tokio`] and [`TokioIo`] (and so links this crate's implementations into your
+//! program).
 //!
 //! # Implementation
 //!

@@ -272,7 +272,7 @@ pub trait ReaderFrom<Rt> {
     label = "not a zc source",
     note = "zc reads from `std::fs::File`, `&[u8]`, `zc::Limited`, `zc::BufReader`, and the files, \
             sockets and pipes of tokio, smol and async-std when zc's feature for that runtime is \
-            enabled (`zc = {{ features = [\"tokio\"] }}`)",
+            enabled (`zc-copy = {{ features = [\"tokio\"] }}`)",
     note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
             (`zc::Neutral` between std types)",
     note = "for the buffered path, wrap any other reader in `zc::FuturesIo` (a \
@@ -349,7 +349,7 @@ pub trait Source<Rt> {
     label = "not a zc sink",
     note = "zc writes into `std::fs::File`, `Vec<u8>`, and the files, sockets and pipes of tokio, \
             smol and async-std when zc's feature for that runtime is enabled \
-            (`zc = {{ features = [\"tokio\"] }}`)",
+            (`zc-copy = {{ features = [\"tokio\"] }}`)",
     note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
             (`zc::Neutral` between std types)",
     note = "for the buffered path, wrap any other writer in `zc::FuturesIo` (a \

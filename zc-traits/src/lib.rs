@@ -3,8 +3,8 @@
 //! `copy(&mut src, &mut dst)` moves bytes with `sendfile(2)`, `splice(2)` or
 //! `copy_file_range(2)` whenever both ends have a kernel object that fits, and with a buffered
 //! `read`/`write` loop otherwise, on any runtime whose adapter implements the endpoint traits
-//! (`zc-tokio`, `zc-smol`, `zc-async-std`). Most users depend on the facade crate `zc`, which
-//! re-exports this crate and the adapters of the enabled features.
+//! (`zc-tokio`, `zc-smol`, `zc-async-std`). Most users depend on the facade crate `zc-copy`
+//! (library `zc`), which re-exports this crate and the adapters of the enabled features.
 //!
 //! This crate provides:
 //!
