@@ -64,7 +64,8 @@ pub use zc_traits::*;
 /// tokio: `zc::copy` takes tokio's own `File`, `TcpStream`, `UnixStream` and pipes (see
 /// `zc_tokio`). Re-exporting from `zc_tokio` also links its endpoint implementations.
 #[cfg(feature = "tokio")]
-pub use zc_tokio::{Tokio, TokioIo};
+#[allow(deprecated)]
+pub use zc_tokio::{Tokio, TokioBuffered, TokioIo};
 
 /// smol: `zc::copy` takes smol's own `fs::File`, `net::TcpStream`, `net::unix::UnixStream` and
 /// `Async<T>` sockets and pipes (see `zc_smol`). Re-exporting from `zc_smol` also links its

@@ -1,6 +1,6 @@
 //! tokio's sockets beyond the shared matrix: split halves, `Send` copies on the
 //! multi-threaded runtime, tokio's `BufReader`, cooperation with the scheduler, a peer that
-//! goes away, and `TokioIo` for other tokio streams.
+//! goes away, and `TokioBuffered` for other tokio streams.
 #![cfg(target_os = "linux")]
 
 mod support;
@@ -250,7 +250,7 @@ async fn tokio_io_wrapper_takes_the_buffered_path() {
     let data = pattern(200_000);
     let (a, mut b) = tokio::io::duplex(4096);
     let mut file = tokio::fs::File::from_std(file_with(&data));
-    let mut dst = zc::TokioIo::new(a);
+    let mut dst = zc::TokioBuffered::new(a);
     let (report, received) = zip(
         async {
             let report = zc::copy_report(&mut file, &mut dst).await.unwrap();

@@ -1,5 +1,5 @@
-//! tokio's I/O wrappers that keep the kernel path (`BufReader`, `Take`), and [`TokioIo`] for
-//! any other tokio stream.
+//! tokio's I/O wrappers that keep the kernel path (`BufReader`, `Take`), and [`TokioBuffered`]
+//! for any other tokio stream.
 
 use std::io;
 use std::pin::Pin;
@@ -105,11 +105,14 @@ where
 /// Any tokio `AsyncRead` / `AsyncWrite` as a zc endpoint of the tokio runtime, through the
 /// buffered path: a TLS stream, a compressor, `tokio::io::duplex`, a type of your own.
 ///
+/// (Not hyper-util's `TokioIo`, which adapts tokio streams to hyper's I/O traits; this type was
+/// called `TokioIo` before 0.1 was published, and [`TokioIo`] remains as a deprecated alias.)
+///
 /// It forwards tokio's `AsyncRead`, `AsyncBufRead` and `AsyncWrite`, so it can stay in place.
 /// tokio's own files, sockets and pipes do not need it: they are zc endpoints themselves and
 /// take the kernel paths.
 ///
-/// | inner implements | `TokioIo<T>` implements |
+/// | inner implements | `TokioBuffered<T>` implements |
 /// |------------------|-------------------------|
 /// | `AsyncRead + Unpin` | [`Source<Tokio>`] |
 /// | `AsyncWrite + Unpin` | [`Sink<Tokio>`] |
@@ -120,11 +123,11 @@ where
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// use zc_tokio::TokioIo;
+/// use zc_tokio::TokioBuffered;
 ///
 /// let (client, server) = tokio::io::duplex(64);
-/// let mut src = TokioIo::new(&b"over a duplex"[..]);
-/// let mut dst = TokioIo::new(client);
+/// let mut src = TokioBuffered::new(&b"over a duplex"[..]);
+/// let mut dst = TokioBuffered::new(client);
 /// let report = zc_traits::copy_report(&mut src, &mut dst).await?;
 /// assert_eq!(report.bytes(), 13);
 /// assert_eq!(report.path(), zc_traits::CopyPath::Buffered);
@@ -132,14 +135,22 @@ where
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Default, Clone)]
-pub struct TokioIo<T> {
+pub struct TokioBuffered<T> {
     inner: T,
 }
 
-impl<T> TokioIo<T> {
+/// The former name of [`TokioBuffered`], which clashed with hyper-util's `TokioIo` (a different
+/// type: tokio streams as hyper's I/O).
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `TokioBuffered`; hyper-util's `TokioIo` is a different type"
+)]
+pub type TokioIo<T> = TokioBuffered<T>;
+
+impl<T> TokioBuffered<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        TokioIo { inner }
+        TokioBuffered { inner }
     }
 
     /// The wrapped stream.
@@ -158,7 +169,7 @@ impl<T> TokioIo<T> {
     }
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for TokioIo<T> {
+impl<T: AsyncRead + Unpin> AsyncRead for TokioBuffered<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -168,7 +179,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for TokioIo<T> {
     }
 }
 
-impl<T: AsyncBufRead + Unpin> AsyncBufRead for TokioIo<T> {
+impl<T: AsyncBufRead + Unpin> AsyncBufRead for TokioBuffered<T> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
     }
@@ -178,7 +189,7 @@ impl<T: AsyncBufRead + Unpin> AsyncBufRead for TokioIo<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for TokioIo<T> {
+impl<T: AsyncWrite + Unpin> AsyncWrite for TokioBuffered<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -208,13 +219,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for TokioIo<T> {
     }
 }
 
-impl<T: AsyncRead + Unpin> Source<Tokio> for TokioIo<T> {
+impl<T: AsyncRead + Unpin> Source<Tokio> for TokioBuffered<T> {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         poll_read_tokio(Pin::new(&mut self.inner), cx, buf)
     }
 }
 
-impl<T: AsyncWrite + Unpin> Sink<Tokio> for TokioIo<T> {
+impl<T: AsyncWrite + Unpin> Sink<Tokio> for TokioBuffered<T> {
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }

@@ -17,7 +17,7 @@
 //!   [`Readiness<Tokio>`](zc_traits::Readiness)) for tokio's types; `zc::copy` infers it from
 //!   whichever end is a tokio type;
 //! * those implementations, listed below;
-//! * [`TokioIo`], which lets any other tokio `AsyncRead` / `AsyncWrite` (a TLS stream, a
+//! * [`TokioBuffered`], which lets any other tokio `AsyncRead` / `AsyncWrite` (a TLS stream, a
 //!   duplex) take part through the buffered path.
 //!
 //! | tokio type | as a source | as a destination |
@@ -28,10 +28,10 @@
 //! | `net::unix::pipe::Receiver` / `Sender` | `splice` | `sendfile` / `splice` |
 //! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
 //! | `io::Take<R>` | `R`'s kernel path, stopped at the limit | — |
-//! | [`TokioIo<T>`] | buffered | buffered |
+//! | [`TokioBuffered<T>`] | buffered | buffered |
 //!
 //! Use it through the facade crate `zc-copy` (library `zc`) with its `tokio` feature, which
-//! re-exports [`Tokio`] and [`TokioIo`] (and so links this crate's implementations into your
+//! re-exports [`Tokio`] and [`TokioBuffered`] (and so links this crate's implementations into your
 //! program).
 //!
 //! # Implementation
@@ -109,7 +109,8 @@ mod file;
 mod io;
 mod stream;
 
-pub use io::TokioIo;
+#[allow(deprecated)]
+pub use io::{TokioBuffered, TokioIo};
 
 /// The runtime marker of tokio, for zc's endpoint traits.
 ///

@@ -276,7 +276,7 @@ pub trait ReaderFrom<Rt> {
     note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
             (`zc::Neutral` between std types)",
     note = "for the buffered path, wrap any other reader in `zc::FuturesIo` (a \
-            `futures_io::AsyncRead`) or `zc::TokioIo` (a tokio `AsyncRead`), or implement \
+            `futures_io::AsyncRead`) or `zc::TokioBuffered` (a tokio `AsyncRead`), or implement \
             `zc::Source<Rt>` for it; read a `Vec<u8>` as `&mut &vec[..]`"
 )]
 pub trait Source<Rt> {
@@ -353,7 +353,7 @@ pub trait Source<Rt> {
     note = "both ends of one copy belong to one runtime: `zc::Tokio`, `zc::Smol` or `zc::AsyncStd` \
             (`zc::Neutral` between std types)",
     note = "for the buffered path, wrap any other writer in `zc::FuturesIo` (a \
-            `futures_io::AsyncWrite`) or `zc::TokioIo` (a tokio `AsyncWrite`), or implement \
+            `futures_io::AsyncWrite`) or `zc::TokioBuffered` (a tokio `AsyncWrite`), or implement \
             `zc::Sink<Rt>` for it; a `&[u8]` is read-only: `zc::copy(&mut src, &mut dst)` copies \
             its first argument into its second"
 )]
