@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::scenario::Scenario;
 
 pub const USAGE: &str = "\
-zc-bench: zc::copy side by side with its peers and the kernel's own loops
+zc-bench: zc::copy side by side with its best peers (C-style loops through rustix, tokio)
 
 USAGE:
     cargo run --release -p zc-bench -- [FLAGS]
@@ -14,22 +14,31 @@ USAGE:
 FLAGS:
     --size BYTES           file -> TCP, relay and file -> file size        [default: 1GiB]
     --rounds N             times each variant runs, interleaved A B C A B C [default: 9]
-    --scenarios LIST       comma-separated scenario numbers (1-5)          [default: 1,2,3,4,5]
-    --variants LIST        run only variants whose id contains one of these words
-    --small-count N        scenario 4: copies of the small file            [default: 10000]
-    --small-size BYTES     scenario 4: size of the small file              [default: 16KiB]
+    --scenarios LIST       comma-separated scenario numbers (1-7)          [default: 1,2,3,4,5,6,7]
+    --variants LIST        run only variants whose id contains one of these words (and the
+                           reference); a diagnostic variant runs only when named in full
+    --small-count N        scenario 4: copies of each small file           [default: 10000]
+    --small-sizes LIST     scenario 4: small file sizes, a table each      [default: 16KiB,4KiB]
     --clients N            scenario 5: concurrent clients                  [default: 256]
     --client-size BYTES    scenario 5: bytes each client receives          [default: 4MiB]
-    --dir PATH             where the data files go                         [default: a new dir in $TMPDIR]
+    --conns N              scenario 6: proxied connections                 [default: 64]
+    --messages N           scenario 6: round trips per connection          [default: 500]
+    --message-size BYTES   scenario 6: request and response size           [default: 1KiB]
+    --cold-size BYTES      scenario 7: size of the file made cold          [default: 256MiB]
+    --no-strace            skip the extra run of each variant under `strace -f` that counts
+                           its syscalls (skipped anyway when strace is not installed)
+    --strace               do that run (the default, but for --tiny)
+    --dir PATH             where the data files go (scenario 7 needs a disk-backed file
+                           system, not tmpfs)                              [default: a new dir in $TMPDIR]
     --timeout SECS         a run that takes longer fails                   [default: 600]
     --pin                  pin the measured child to the last CPU and the peers to CPU 0
-    --receiver KIND        scenarios 1, 2, 4: `splice` moves the received bytes into /dev/null
-                           without copying them, so the sender is the bottleneck; `read`
-                           reads them into a buffer like most clients     [default: splice]
-                           (--verify always reads)
+    --receiver KIND        scenarios 1, 2, 4, 7: `read` reads the bytes into a buffer like
+                           clients do; `splice` moves them into /dev/null without copying,
+                           so the sender alone is the bottleneck           [default: read]
     --verify               the receivers check every byte (slower; meant for small sizes)
     --tiny                 CI smoke preset: 4MiB, 1 round, 64 small copies, 8 clients of 256KiB,
-                           --verify, 60 s timeout (explicit flags after it still apply)
+                           4 connections x 8 messages, --verify, no strace, 60 s timeout
+                           (explicit flags after it still apply)
     --list                 print the scenarios and variants and exit
     -h, --help             print this help
 
@@ -42,9 +51,16 @@ pub struct Config {
     pub scenarios: Vec<Scenario>,
     pub variant_filter: Vec<String>,
     pub small_count: u64,
-    pub small_size: u64,
+    pub small_sizes: Vec<u64>,
     pub clients: u64,
     pub client_size: u64,
+    pub conns: u64,
+    pub messages: u64,
+    pub message_size: u64,
+    pub cold_size: u64,
+    pub strace: bool,
+    /// The `--tiny` preset: too small for the targets to mean anything.
+    pub tiny: bool,
     pub dir: Option<PathBuf>,
     pub timeout: Duration,
     pub verify: bool,
@@ -63,14 +79,20 @@ impl Default for Config {
             scenarios: Scenario::ALL.to_vec(),
             variant_filter: Vec::new(),
             small_count: 10_000,
-            small_size: 16 << 10,
+            small_sizes: vec![16 << 10, 4 << 10],
             clients: 256,
             client_size: 4 << 20,
+            conns: 64,
+            messages: 500,
+            message_size: 1 << 10,
+            cold_size: 256 << 20,
+            strace: true,
+            tiny: false,
             dir: None,
             timeout: Duration::from_secs(600),
             verify: false,
             pin: false,
-            splice_receiver: true,
+            splice_receiver: false,
             list: false,
             command: String::new(),
         }
@@ -80,7 +102,7 @@ impl Default for Config {
 /// What the command line asked for.
 #[derive(Debug)]
 pub enum Parsed {
-    Run(Config),
+    Run(Box<Config>),
     Help,
 }
 
@@ -111,7 +133,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
                             .parse::<u8>()
                             .ok()
                             .and_then(Scenario::from_number)
-                            .ok_or_else(|| format!("unknown scenario {s:?} (1-5)"))
+                            .ok_or_else(|| format!("unknown scenario {s:?} (1-7)"))
                     })
                     .collect::<Result<_, _>>()?
             }
@@ -119,9 +141,17 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
                 cfg.variant_filter = value()?.split(',').map(|s| s.trim().to_owned()).collect()
             }
             "--small-count" => cfg.small_count = number(&value()?)?,
-            "--small-size" => cfg.small_size = bytes(&value()?)?,
+            "--small-sizes" | "--small-size" => {
+                cfg.small_sizes = value()?.split(',').map(bytes).collect::<Result<_, _>>()?
+            }
             "--clients" => cfg.clients = number(&value()?)?,
             "--client-size" => cfg.client_size = bytes(&value()?)?,
+            "--conns" => cfg.conns = number(&value()?)?,
+            "--messages" => cfg.messages = number(&value()?)?,
+            "--message-size" => cfg.message_size = bytes(&value()?)?,
+            "--cold-size" => cfg.cold_size = bytes(&value()?)?,
+            "--no-strace" => cfg.strace = false,
+            "--strace" => cfg.strace = true,
             "--dir" => cfg.dir = Some(PathBuf::from(value()?)),
             "--timeout" => cfg.timeout = Duration::from_secs(number(&value()?)?),
             "--verify" => cfg.verify = true,
@@ -138,22 +168,37 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
                 cfg.size = 4 << 20;
                 cfg.rounds = 1;
                 cfg.small_count = 64;
-                cfg.small_size = 16 << 10;
                 cfg.clients = 8;
                 cfg.client_size = 256 << 10;
+                cfg.conns = 4;
+                cfg.messages = 8;
+                cfg.cold_size = 4 << 20;
+                cfg.strace = false;
+                cfg.tiny = true;
                 cfg.verify = true;
                 cfg.timeout = Duration::from_secs(60);
             }
             other => return Err(format!("unknown flag {other:?}\n\n{USAGE}")),
         }
     }
-    if cfg.rounds == 0 || cfg.size == 0 || cfg.small_count == 0 || cfg.small_size == 0 {
-        return Err("--rounds, --size, --small-count and --small-size must be > 0".into());
+    let sizes = [
+        ("--rounds", cfg.rounds as u64),
+        ("--size", cfg.size),
+        ("--small-count", cfg.small_count),
+        ("--clients", cfg.clients),
+        ("--client-size", cfg.client_size),
+        ("--conns", cfg.conns),
+        ("--messages", cfg.messages),
+        ("--message-size", cfg.message_size),
+        ("--cold-size", cfg.cold_size),
+    ];
+    if let Some((flag, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+        return Err(format!("{flag} must be > 0"));
     }
-    if cfg.clients == 0 || cfg.client_size == 0 {
-        return Err("--clients and --client-size must be > 0".into());
+    if cfg.small_sizes.is_empty() || cfg.small_sizes.contains(&0) {
+        return Err("--small-sizes must be sizes > 0".into());
     }
-    Ok(Parsed::Run(cfg))
+    Ok(Parsed::Run(Box::new(cfg)))
 }
 
 fn number(s: &str) -> Result<u64, String> {

@@ -45,6 +45,51 @@ pub fn warm(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Pages sampled by [`resident_share`].
+const RESIDENCY_SAMPLES: u64 = 64;
+
+/// Evicts `path` from the page cache (`fsync`, then `posix_fadvise(DONTNEED)`) and checks that
+/// it worked: returns the share of sampled pages still resident afterwards (0.0 = cold).
+///
+/// The check itself reads a page at each sample point that is not resident (a `RWF_NOWAIT`
+/// read that misses still starts I/O for that page), so the file is evicted once more after
+/// the check, once that I/O had time to finish.
+pub fn make_cold(path: &Path) -> io::Result<f64> {
+    use rustix::fs::{fadvise, Advice};
+    let f = File::open(path)?;
+    f.sync_all()?;
+    fadvise(&f, 0, None, Advice::DontNeed)?;
+    let resident = resident_share(&f)?;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fadvise(&f, 0, None, Advice::DontNeed)?;
+    Ok(resident)
+}
+
+/// The share of [`RESIDENCY_SAMPLES`] pages spread over the file that are in the page cache:
+/// a one-byte `preadv2(RWF_NOWAIT)` succeeds only on a resident page. The descriptor is
+/// advised `RANDOM` first so a miss reads one page, not a readahead window.
+pub fn resident_share(f: &File) -> io::Result<f64> {
+    use rustix::fs::{fadvise, Advice};
+    use rustix::io::{preadv2, Errno, ReadWriteFlags};
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(0.0);
+    }
+    fadvise(f, 0, None, Advice::Random)?;
+    let mut resident = 0;
+    for i in 0..RESIDENCY_SAMPLES {
+        let at = len / RESIDENCY_SAMPLES * i;
+        let mut byte = [0u8; 1];
+        let mut bufs = [io::IoSliceMut::new(&mut byte)];
+        match preadv2(f, &mut bufs, at, ReadWriteFlags::NOWAIT) {
+            Ok(_) => resident += 1,
+            Err(Errno::AGAIN) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(resident as f64 / RESIDENCY_SAMPLES as f64)
+}
+
 /// The data files of one harness run; the directory is removed on drop if the harness made it.
 #[derive(Debug)]
 pub struct DataDir {
@@ -52,10 +97,12 @@ pub struct DataDir {
     owned: bool,
     /// Scenarios 1, 2 and 3.
     pub big: PathBuf,
-    /// Scenario 4.
-    pub small: PathBuf,
+    /// Scenario 4: one file per size.
+    pub small: Vec<(u64, PathBuf)>,
     /// Scenario 5.
     pub client: PathBuf,
+    /// Scenario 7: evicted from the page cache before each cold run.
+    pub cold: PathBuf,
     /// A private copy of this executable for the child processes: a `cargo build` that
     /// replaces `target/release/zc-bench` during a long run must not break the runs after it.
     pub exe: PathBuf,
@@ -65,8 +112,9 @@ impl DataDir {
     pub fn create(
         dir: Option<&Path>,
         big: Option<u64>,
-        small: Option<u64>,
+        small: &[u64],
         client: Option<u64>,
+        cold: Option<u64>,
     ) -> io::Result<DataDir> {
         let (dir, owned) = match dir {
             Some(d) => {
@@ -81,23 +129,35 @@ impl DataDir {
         };
         let data = DataDir {
             big: dir.join("big.bin"),
-            small: dir.join("small.bin"),
+            small: small
+                .iter()
+                .map(|&n| (n, dir.join(format!("small-{n}.bin"))))
+                .collect(),
             client: dir.join("client.bin"),
+            cold: dir.join("cold.bin"),
             exe: dir.join("zc-bench-child"),
             dir,
             owned,
         };
         std::fs::copy(std::env::current_exe()?, &data.exe)?;
-        for (path, len) in [
-            (&data.big, big),
-            (&data.small, small),
-            (&data.client, client),
-        ] {
+        for (path, len) in [(&data.big, big), (&data.client, client), (&data.cold, cold)] {
             if let Some(len) = len {
                 create(path, len)?;
             }
         }
+        for (len, path) in &data.small {
+            create(path, *len)?;
+        }
         Ok(data)
+    }
+
+    /// Scenario 4's file of `size` bytes.
+    pub fn small_file(&self, size: u64) -> &Path {
+        self.small
+            .iter()
+            .find(|(n, _)| *n == size)
+            .map(|(_, p)| p.as_path())
+            .expect("a small file is created for every --small-sizes entry")
     }
 
     /// A destination path for a file → file copy.
@@ -108,13 +168,17 @@ impl DataDir {
 
 impl Drop for DataDir {
     fn drop(&mut self) {
+        let small = self.small.iter().map(|(_, p)| p);
         for p in [
             &self.big,
-            &self.small,
             &self.client,
+            &self.cold,
             &self.exe,
             &self.copy_target(),
-        ] {
+        ]
+        .into_iter()
+        .chain(small)
+        {
             let _ = std::fs::remove_file(p);
         }
         if self.owned {

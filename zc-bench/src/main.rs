@@ -1,5 +1,5 @@
-//! zc-bench: `zc::copy` side by side with what users would use instead, and with the kernel's
-//! own loops, in one run.
+//! zc-bench: `zc::copy` side by side with its best peers, in one run: C-style loops (written
+//! as a C programmer would, through rustix) and what users would use instead (tokio's copies).
 //!
 //! `cargo run --release -p zc-bench -- --help` lists the flags; BENCHMARKS.md at the root of
 //! the workspace explains the method and holds a real run.
@@ -15,7 +15,10 @@
 //!   every thread, runtime helpers included), and its peak RSS (`VmHWM`, reset through
 //!   `/proc/self/clear_refs` just before the clock starts).
 //! * Variants are interleaved (A B C A B C …) for `--rounds` rounds; the tables show the
-//!   median and the min–max, and ratios against the scenario's kernel-limit variant.
+//!   median and the min–max, and ratios against the scenario's reference (its best peer).
+//! * One more run of each reference and zc variant under `strace -f` counts the syscalls of
+//!   the measured part (the child marks its start and end with a syscall the trace shows).
+//! * A closing table says where each of the issues' targets stands.
 #![forbid(unsafe_code)]
 
 mod child;
@@ -25,12 +28,14 @@ mod parent;
 mod report;
 mod scenario;
 mod sys;
+mod trace;
 
 use std::process::ExitCode;
 
 use cli::{human, Config, Parsed};
+use parent::Table;
 use report::Runs;
-use scenario::Scenario;
+use scenario::{Scenario, Variant};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -89,6 +94,26 @@ fn selected(cfg: &Config, s: Scenario) -> Vec<&'static scenario::Variant> {
         .collect()
 }
 
+/// Whether the extra run under `strace` counts this variant's syscalls: the references and
+/// the zc rows of the scenarios whose targets are about syscalls (the read/write peers make
+/// hundreds of thousands of calls per GiB, minutes under strace).
+fn traced(scenario: Scenario, v: &Variant) -> bool {
+    matches!(
+        scenario,
+        Scenario::FileToTcp | Scenario::Relay | Scenario::SmallFiles | Scenario::PingPong
+    ) && (v.reference || v.id.starts_with("zc-") || v.id.starts_with("c-"))
+}
+
+/// The configuration of the run under `strace`: fewer small copies and round trips (the
+/// counts are per copy and per round trip), the same sizes otherwise.
+fn trace_config(cfg: &Config) -> Config {
+    Config {
+        small_count: cfg.small_count.min(1_000),
+        messages: cfg.messages.min(100),
+        ..cfg.clone()
+    }
+}
+
 /// Runs every selected scenario; `Ok(false)` if some run failed.
 fn run(cfg: &Config) -> std::io::Result<bool> {
     let wants = |s: Scenario| cfg.scenarios.contains(&s);
@@ -101,12 +126,19 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
         sys::pin_to_cpu(0)?;
     }
     parent::progress("zc-bench: creating and warming the data files");
+    let small: &[u64] = if wants(Scenario::SmallFiles) {
+        &cfg.small_sizes
+    } else {
+        &[]
+    };
     let data = data::DataDir::create(
         cfg.dir.as_deref(),
         big.then_some(cfg.size),
-        wants(Scenario::SmallFiles).then_some(cfg.small_size),
+        small,
         wants(Scenario::ManyClients).then_some(cfg.client_size),
+        wants(Scenario::ColdCache).then_some(cfg.cold_size),
     )?;
+    let strace = cfg.strace && trace::available();
     let load_before = sys::loadavg();
     println!("## zc-bench results\n");
     println!("- command: `{}`", cfg.command);
@@ -115,9 +147,11 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
     println!(
         "- receivers: {}",
         if cfg.splice_receiver && !cfg.verify {
-            "splice into /dev/null (scenarios 1, 2, 4), read (scenario 5)"
+            "splice into /dev/null (scenarios 1, 2, 4, 7), read (scenarios 5, 6)"
+        } else if cfg.verify {
+            "read and check every byte"
         } else {
-            "read and count every byte, checking each one with --verify"
+            "read every byte into a 256 KiB buffer (the same receiver for every row)"
         }
     );
     if cfg.pin {
@@ -127,41 +161,100 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
         );
     }
     println!(
-        "- data: {} in {} (page cache warm); {} rounds, variants interleaved\n",
+        "- data: {} in {} (page cache warm, but for scenario 7's cold rows); {} rounds, variants interleaved",
         human(cfg.size),
         data.dir.display(),
         cfg.rounds
     );
+    println!(
+        "- syscall counts: {}\n",
+        match (cfg.strace, strace) {
+            (true, true) => "one more run of each reference and zc row under `strace -f`",
+            (true, false) => "skipped (strace is not installed)",
+            (false, _) => "skipped (--no-strace or --tiny)",
+        }
+    );
     let mut all_ok = true;
+    let mut verdicts = Vec::new();
+    let trace_cfg = trace_config(cfg);
+    let trace_out = data.dir.join("strace.out");
     for &scenario in &cfg.scenarios {
-        let variants = selected(cfg, scenario);
-        let mut runs: Vec<Runs<'_>> = variants
-            .iter()
-            .map(|v| Runs {
-                variant: v,
-                samples: Vec::new(),
-                failures: Vec::new(),
-            })
-            .collect();
-        for round in 1..=cfg.rounds {
-            for r in &mut runs {
+        let tables: Vec<Table> = match scenario {
+            Scenario::SmallFiles => cfg
+                .small_sizes
+                .iter()
+                .map(|&small_size| Table {
+                    scenario,
+                    small_size,
+                })
+                .collect(),
+            _ => vec![Table {
+                scenario,
+                small_size: 0,
+            }],
+        };
+        for table in tables {
+            let mut runs: Vec<Runs<'_>> = selected(cfg, scenario)
+                .into_iter()
+                .map(|variant| Runs {
+                    variant,
+                    samples: Vec::new(),
+                    failures: Vec::new(),
+                    traced: None,
+                })
+                .collect();
+            for round in 1..=cfg.rounds {
+                for r in &mut runs {
+                    parent::progress(&format!(
+                        "scenario {} round {round}/{}: {}",
+                        scenario.number(),
+                        cfg.rounds,
+                        r.variant.id
+                    ));
+                    match parent::run_once(cfg, &data, table, r.variant, None) {
+                        Ok(sample) => r.samples.push(sample),
+                        // The file system cannot do what the row needs (a cold cache on
+                        // tmpfs): the row is skipped, the run is not a failure.
+                        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                            parent::progress(&format!("  skipped: {e}"));
+                            r.failures.push(format!("skipped: {e}"));
+                        }
+                        Err(e) => {
+                            parent::progress(&format!("  failed: {e}"));
+                            r.failures.push(e.to_string());
+                            all_ok = false;
+                        }
+                    }
+                }
+            }
+            for r in runs
+                .iter_mut()
+                .filter(|r| strace && traced(scenario, r.variant))
+            {
                 parent::progress(&format!(
-                    "scenario {} round {round}/{}: {}",
+                    "scenario {} under strace: {}",
                     scenario.number(),
-                    cfg.rounds,
                     r.variant.id
                 ));
-                match parent::run_once(cfg, &data, scenario, r.variant) {
-                    Ok(sample) => r.samples.push(sample),
+                match parent::run_once(&trace_cfg, &data, table, r.variant, Some(&trace_out)) {
+                    Ok(sample) => r.traced = Some(sample),
                     Err(e) => {
-                        parent::progress(&format!("  failed: {e}"));
-                        r.failures.push(e.to_string());
+                        parent::progress(&format!("  failed under strace: {e}"));
+                        r.failures.push(format!("under strace: {e}"));
                         all_ok = false;
                     }
                 }
             }
+            println!("{}", report::table(cfg, table, &runs));
+            verdicts.extend(report::verdicts(cfg, table, &runs));
         }
-        println!("{}", report::table(cfg, scenario, &runs));
+    }
+    if cfg.tiny {
+        println!(
+            "(a --tiny run checks that every variant works; its sizes are too small for targets)\n"
+        );
+    } else if !verdicts.is_empty() {
+        println!("{}", report::verdict_table(&verdicts));
     }
     println!("- load average at end: {}", sys::loadavg());
     Ok(all_ok)

@@ -4,6 +4,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,36 +17,77 @@ use crate::sys::{self, Sample};
 /// The receivers' read buffer.
 const RECV_BUF: usize = 256 << 10;
 
-/// One run of one variant: start the peers, start the child, check the bytes.
+/// What one table measures: a scenario, and for scenario 4 the small file's size.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub scenario: Scenario,
+    /// Scenario 4: the size of the small file.
+    pub small_size: u64,
+}
+
+/// One run of one variant: start the peers, start the child, check the bytes. With `trace`,
+/// the child runs under `strace -f -o trace` and the sample carries its syscall counts.
 pub fn run_once(
     cfg: &Config,
     data: &DataDir,
-    scenario: Scenario,
+    table: Table,
     variant: &Variant,
+    trace: Option<&Path>,
+) -> io::Result<Sample> {
+    let mut sample = run_peers(cfg, data, table, variant, trace)?;
+    if let Some(path) = trace {
+        let counts = crate::trace::parse(path);
+        let _ = std::fs::remove_file(path);
+        sample.syscalls = Some(counts?);
+    }
+    Ok(sample)
+}
+
+fn run_peers(
+    cfg: &Config,
+    data: &DataDir,
+    table: Table,
+    variant: &Variant,
+    trace: Option<&Path>,
 ) -> io::Result<Sample> {
     let timeout = cfg.timeout;
+    let scenario = table.scenario;
+    let child = |args: &[String]| spawn_child(cfg, data, scenario, variant, args, trace);
     match scenario {
-        Scenario::FileToTcp | Scenario::SmallFiles => {
+        Scenario::FileToTcp | Scenario::SmallFiles | Scenario::ColdCache => {
             let (file, repeats) = match scenario {
-                Scenario::FileToTcp => (&data.big, 1),
-                _ => (&data.small, cfg.small_count),
+                Scenario::FileToTcp => (data.big.as_path(), 1),
+                Scenario::ColdCache => (data.cold.as_path(), 1),
+                _ => (data.small_file(table.small_size), cfg.small_count),
             };
+            if scenario == Scenario::ColdCache {
+                if variant.cold() {
+                    let resident = data::make_cold(file)?;
+                    if resident > 0.05 {
+                        return Err(io::Error::new(
+                            io::ErrorKind::Unsupported,
+                            format!(
+                                "{:.0}% of {} stayed in the page cache after fadvise(DONTNEED): \
+                             is it on tmpfs? (--dir picks a disk-backed directory)",
+                                resident * 100.0,
+                                file.display()
+                            ),
+                        ));
+                    }
+                } else {
+                    data::warm(file)?;
+                }
+            }
             let mut expect = Expect::new(file, repeats, cfg.verify)?;
             expect.splice = cfg.splice_receiver;
             let listener = TcpListener::bind("127.0.0.1:0")?;
             let port = listener.local_addr()?.port();
             let receiver = spawn_receiver(listener, expect.clone(), timeout);
-            let mut child = spawn_child(
-                cfg,
-                data,
-                scenario,
-                variant,
-                &[
-                    format!("file={}", file.display()),
-                    format!("port={port}"),
-                    format!("count={repeats}"),
-                ],
-            )?;
+            let mut child = child(&[
+                format!("file={}", file.display()),
+                format!("port={port}"),
+                format!("count={repeats}"),
+            ])?;
             let mut sample = child_result(&mut child)?;
             let received = join(receiver)?;
             check_bytes("the receiver", received.bytes, expect.total)?;
@@ -61,13 +103,7 @@ pub fn run_once(
             let (up_port, down_port) = (up.local_addr()?.port(), down.local_addr()?.port());
             let source = spawn_source(up, data.big.clone(), timeout);
             let sink = spawn_sink(down, expect.clone(), timeout);
-            let mut child = spawn_child(
-                cfg,
-                data,
-                scenario,
-                variant,
-                &[format!("port={up_port}"), format!("port2={down_port}")],
-            )?;
+            let mut child = child(&[format!("port={up_port}"), format!("port2={down_port}")])?;
             let mut sample = child_result(&mut child)?;
             let sent = join(source)?;
             let received = join(sink)?;
@@ -80,16 +116,10 @@ pub fn run_once(
         Scenario::FileToFile => {
             let dst = data.copy_target();
             let _ = std::fs::remove_file(&dst);
-            let mut child = spawn_child(
-                cfg,
-                data,
-                scenario,
-                variant,
-                &[
-                    format!("file={}", data.big.display()),
-                    format!("dst={}", dst.display()),
-                ],
-            )?;
+            let mut child = child(&[
+                format!("file={}", data.big.display()),
+                format!("dst={}", dst.display()),
+            ])?;
             let sample = child_result(&mut child);
             let checked = sample.and_then(|sample| {
                 let want = std::fs::metadata(&data.big)?.len();
@@ -110,16 +140,10 @@ pub fn run_once(
         }
         Scenario::ManyClients => {
             let expect = Expect::new(&data.client, 1, cfg.verify)?;
-            let mut child = spawn_child(
-                cfg,
-                data,
-                scenario,
-                variant,
-                &[
-                    format!("file={}", data.client.display()),
-                    format!("count={}", cfg.clients),
-                ],
-            )?;
+            let mut child = child(&[
+                format!("file={}", data.client.display()),
+                format!("count={}", cfg.clients),
+            ])?;
             let port = child_ready(&mut child)?;
             let clients = spawn_clients(port, cfg.clients, expect.clone(), timeout);
             let mut sample = child_result(&mut child)?;
@@ -127,6 +151,32 @@ pub fn run_once(
             check_bytes("the clients", received.bytes, expect.total * cfg.clients)?;
             check_bytes("the server", sample.bytes, expect.total * cfg.clients)?;
             sample.peer_cpu_ns = received.cpu_ns;
+            Ok(sample)
+        }
+        Scenario::PingPong => {
+            let (conns, messages, size) = (cfg.conns, cfg.messages, cfg.message_size);
+            let front = TcpListener::bind("127.0.0.1:0")?;
+            let back = TcpListener::bind("127.0.0.1:0")?;
+            let (front_port, back_port) = (front.local_addr()?.port(), back.local_addr()?.port());
+            let (go, start) = std::sync::mpsc::channel();
+            let clients = spawn_ping_clients(front, conns, messages, size, start, timeout);
+            let backend = spawn_echo_backend(back, conns, timeout);
+            let mut child = child(&[
+                format!("port={front_port}"),
+                format!("port2={back_port}"),
+                format!("count={conns}"),
+            ])?;
+            let ready = child_ready(&mut child);
+            let _ = go.send(());
+            let sample = ready.and_then(|_| child_result(&mut child));
+            let received = join(clients)?;
+            let echoed = join(backend)?;
+            let mut sample = sample?;
+            let want = conns * messages * size;
+            check_bytes("the clients", received.bytes, want)?;
+            check_bytes("the backend", echoed.bytes, want)?;
+            check_bytes("the proxy", sample.bytes, want)?;
+            sample.peer_cpu_ns = received.cpu_ns + echoed.cpu_ns;
             Ok(sample)
         }
     }
@@ -184,12 +234,27 @@ fn spawn_child(
     scenario: Scenario,
     variant: &Variant,
     args: &[String],
+    trace: Option<&Path>,
 ) -> io::Result<Running> {
-    let mut cmd = Command::new(&data.exe);
-    cmd.arg("__child")
-        .arg(scenario.number().to_string())
-        .arg(variant.id)
-        .args(args)
+    let mut cmd = match trace {
+        Some(out) => {
+            let mut cmd = Command::new("strace");
+            cmd.args(["-f", "-qq", "-o"]).arg(out).arg(&data.exe);
+            cmd
+        }
+        None => Command::new(&data.exe),
+    };
+    if trace.is_some() {
+        cmd.arg("__child")
+            .arg(scenario.number().to_string())
+            .arg(variant.id)
+            .arg("mark=1");
+    } else {
+        cmd.arg("__child")
+            .arg(scenario.number().to_string())
+            .arg(variant.id);
+    }
+    cmd.args(args)
         .arg(format!("timeout={}", cfg.timeout.as_secs()));
     if cfg.pin {
         cmd.arg(format!("cpu={}", measured_cpu()));
@@ -211,7 +276,7 @@ pub fn measured_cpu() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().max(2) - 1)
 }
 
-/// Scenario 5's child prints `READY port=N` once it listens.
+/// Scenario 5's child prints `READY port=N` once it listens; scenario 6's once its clock runs.
 fn child_ready(run: &mut Running) -> io::Result<u16> {
     let mut line = String::new();
     run.stdout.read_line(&mut line)?;
@@ -347,6 +412,118 @@ fn spawn_clients(port: u16, count: u64, expect: Expect, timeout: Duration) -> Pe
                 cpu_ns: sys::thread_cpu_ns() - start,
             })
         })
+    })
+}
+
+/// Accepts `conns` connections on `listener`, waits for `start` (when given), then runs
+/// `task` on each, all on one current-thread tokio runtime, charging this thread's CPU time
+/// to the peer. Returns the sum of what the tasks return.
+fn spawn_peer_tasks<F, Fut>(
+    listener: TcpListener,
+    conns: u64,
+    start: Option<std::sync::mpsc::Receiver<()>>,
+    timeout: Duration,
+    task: F,
+) -> PeerThread
+where
+    F: Fn(usize, tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = io::Result<u64>> + Send + 'static,
+{
+    std::thread::spawn(move || {
+        let socks = (0..conns)
+            .map(|_| sys::accept_timeout(&listener, timeout))
+            .collect::<io::Result<Vec<_>>>()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        if let Some(start) = start {
+            start
+                .recv_timeout(timeout)
+                .map_err(|_| io::Error::other("the proxy did not get ready"))?;
+        }
+        let cpu = sys::thread_cpu_ns();
+        let total = rt.block_on(async move {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, sock) in socks.into_iter().enumerate() {
+                sock.set_nonblocking(true)?;
+                tasks.spawn(task(i, tokio::net::TcpStream::from_std(sock)?));
+            }
+            let all = async {
+                let mut total = 0;
+                while let Some(done) = tasks.join_next().await {
+                    total += done.map_err(io::Error::other)??;
+                }
+                io::Result::Ok(total)
+            };
+            tokio::time::timeout(timeout, all)
+                .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "a peer timed out"))?
+        })?;
+        Ok(Peer {
+            bytes: total,
+            cpu_ns: sys::thread_cpu_ns() - cpu,
+        })
+    })
+}
+
+/// Scenario 6, the clients' side: once `start` says the proxy's clock runs, each of the
+/// `conns` connections sends a `size`-byte request and reads the `size`-byte answer,
+/// `messages` times, then closes.
+fn spawn_ping_clients(
+    listener: TcpListener,
+    conns: u64,
+    messages: u64,
+    size: u64,
+    start: std::sync::mpsc::Receiver<()>,
+    timeout: Duration,
+) -> PeerThread {
+    spawn_peer_tasks(
+        listener,
+        conns,
+        Some(start),
+        timeout,
+        move |i, mut sock| async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            // Every reply is checked: each connection's request is a pattern of its own, so a
+            // reply from another connection or a shifted byte shows.
+            let request: Vec<u8> = (0..size as usize)
+                .map(|k| ((i * 131 + k * 7) % 251) as u8)
+                .collect();
+            let mut reply = vec![0u8; size as usize];
+            for _ in 0..messages {
+                sock.write_all(&request).await?;
+                sock.read_exact(&mut reply).await?;
+                if reply != request {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "a reply differs from its request",
+                    ));
+                }
+            }
+            sock.shutdown().await?;
+            let mut rest = Vec::new();
+            sock.read_to_end(&mut rest).await?;
+            Ok(messages * size + rest.len() as u64)
+        },
+    )
+}
+
+/// Scenario 6, the backend: echoes each of `conns` connections until its end, then closes it.
+fn spawn_echo_backend(listener: TcpListener, conns: u64, timeout: Duration) -> PeerThread {
+    spawn_peer_tasks(listener, conns, None, timeout, |_, mut sock| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = vec![0u8; 64 << 10];
+        let mut echoed = 0;
+        loop {
+            let n = sock.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            sock.write_all(&buf[..n]).await?;
+            echoed += n as u64;
+        }
+        sock.shutdown().await?;
+        Ok(echoed)
     })
 }
 

@@ -4,8 +4,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::cli::{human, Config};
+use crate::parent::Table;
 use crate::scenario::{Scenario, Variant};
 use crate::sys::Sample;
+use crate::trace::fmt_count;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -15,6 +17,8 @@ pub struct Runs<'a> {
     pub variant: &'a Variant,
     pub samples: Vec<Sample>,
     pub failures: Vec<String>,
+    /// The extra run under `strace`, with its syscall counts.
+    pub traced: Option<Sample>,
 }
 
 /// Median, min and max of a list of values.
@@ -82,24 +86,6 @@ impl Runs<'_> {
         )
     }
 
-    /// Wall time per copy, in µs (scenario 4).
-    fn us_per_copy(&self, copies: u64) -> Option<Stat> {
-        Stat::of(
-            self.samples
-                .iter()
-                .map(|s| s.wall_ns as f64 / 1e3 / copies as f64),
-        )
-    }
-
-    /// CPU time per copy, in µs (scenario 4).
-    fn cpu_us_per_copy(&self, copies: u64) -> Option<Stat> {
-        Stat::of(
-            self.samples
-                .iter()
-                .map(|s| s.cpu_ns as f64 / 1e3 / copies as f64),
-        )
-    }
-
     /// The share of the CPU time spent in the kernel, from the tick counters.
     fn sys_share(&self) -> Option<f64> {
         let (user, sys) = self
@@ -107,15 +93,6 @@ impl Runs<'_> {
             .iter()
             .fold((0, 0), |(u, s), x| (u + x.user_ticks, s + x.sys_ticks));
         (user + sys > 0).then(|| sys as f64 / (user + sys) as f64)
-    }
-
-    /// Median context switches of the sender per GiB.
-    fn switches_per_gib(&self) -> Option<Stat> {
-        Stat::of(
-            self.samples
-                .iter()
-                .map(|s| s.switches as f64 / (s.bytes as f64 / GIB)),
-        )
     }
 
     fn peak_rss_mib(&self) -> Option<f64> {
@@ -143,23 +120,21 @@ impl Runs<'_> {
     }
 }
 
-fn ratio(a: Option<Stat>, b: Option<Stat>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b.median > 0.0 => format!("{:.2}×", a.median / b.median),
-        _ => "–".into(),
-    }
-}
-
 fn opt(s: Option<Stat>, digits: usize) -> String {
     s.map_or_else(|| "–".into(), |s| s.show(digits))
 }
 
-/// The heading and table of one scenario.
-pub fn table(cfg: &Config, scenario: Scenario, runs: &[Runs<'_>]) -> String {
-    let mut out = String::new();
-    let reference = runs.iter().find(|r| r.variant.reference);
-    let rounds = cfg.rounds;
-    let title = match scenario {
+/// Where a target stands: what it asks, what was measured, whether it is met.
+#[derive(Debug)]
+pub struct Verdict {
+    pub target: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+/// The heading of one table.
+fn title(cfg: &Config, table: Table) -> String {
+    match table.scenario {
         Scenario::FileToTcp => format!("1. File → TCP on 127.0.0.1 ({})", human(cfg.size)),
         Scenario::Relay => format!(
             "2. TCP → TCP relay through a proxy ({}); CPU is the proxy's",
@@ -167,75 +142,258 @@ pub fn table(cfg: &Config, scenario: Scenario, runs: &[Runs<'_>]) -> String {
         ),
         Scenario::FileToFile => format!("3. File → file, same file system ({})", human(cfg.size)),
         Scenario::SmallFiles => format!(
-            "4. Small files: {} × open + copy of a {} file into one connection",
+            "4. Small files: {} × open + copy + close of a {} file into one connection",
             cfg.small_count,
-            human(cfg.small_size)
+            human(table.small_size)
         ),
         Scenario::ManyClients => format!(
             "5. Many connections: {} concurrent clients × {} each; CPU is the server's",
             cfg.clients,
             human(cfg.client_size)
         ),
-    };
-    let _ = writeln!(out, "### {title}\n");
+        Scenario::PingPong => format!(
+            "6. Small messages through a proxy: {} connections × {} round trips of {} each way; CPU is the proxy's",
+            cfg.conns,
+            cfg.messages,
+            human(cfg.message_size)
+        ),
+        Scenario::ColdCache => format!(
+            "7. Cold page cache: a {} file → TCP on one current-thread runtime, with a task that sleeps 1 ms in a loop",
+            human(cfg.cold_size)
+        ),
+    }
+}
+
+/// Bytes one unit of the table's per-unit columns stands for: a copy, a round trip, a GiB.
+fn unit_bytes(cfg: &Config, table: Table) -> f64 {
+    match table.scenario {
+        Scenario::SmallFiles => table.small_size as f64,
+        Scenario::PingPong => cfg.message_size as f64,
+        _ => GIB,
+    }
+}
+
+impl Runs<'_> {
+    /// CPU time in µs per unit (copy or round trip).
+    fn cpu_us_per(&self, unit: f64) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .map(|s| s.cpu_ns as f64 / 1e3 / (s.bytes as f64 / unit)),
+        )
+    }
+
+    /// Both sides' CPU time in µs per unit.
+    fn both_us_per(&self, unit: f64) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .map(|s| (s.cpu_ns + s.peer_cpu_ns) as f64 / 1e3 / (s.bytes as f64 / unit)),
+        )
+    }
+
+    /// Units per second.
+    fn rate(&self, unit: f64) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .map(|s| s.bytes as f64 / unit / s.wall().as_secs_f64()),
+        )
+    }
+
+    fn switches_per(&self, unit: f64) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .map(|s| s.switches as f64 / (s.bytes as f64 / unit)),
+        )
+    }
+
+    /// Scenario 7: the worst probe gap, in ms.
+    fn gap_ms(&self) -> Option<Stat> {
+        Stat::of(
+            self.samples
+                .iter()
+                .filter(|s| s.gap_us > 0)
+                .map(|s| s.gap_us as f64 / 1e3),
+        )
+    }
+
+    /// Syscalls per unit in the run under strace.
+    fn syscalls_per(&self, unit: f64) -> Option<f64> {
+        let t = self.traced.as_ref()?;
+        Some(t.syscalls.as_ref()?.total as f64 / (t.bytes as f64 / unit))
+    }
+
+    fn syscalls_cell(&self, unit: f64) -> String {
+        let Some(t) = self.traced.as_ref() else {
+            return "–".into();
+        };
+        let Some(c) = t.syscalls.as_ref() else {
+            return "–".into();
+        };
+        let units = t.bytes as f64 / unit;
+        format!(
+            "{} ({} EAGAIN)",
+            fmt_count(c.total as f64 / units),
+            fmt_count(c.eagain as f64 / units)
+        )
+    }
+}
+
+fn ratio_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn x(r: Option<f64>) -> String {
+    r.map_or_else(|| "–".into(), |r| format!("{r:.2}×"))
+}
+
+fn med(s: Option<Stat>) -> Option<f64> {
+    s.map(|s| s.median)
+}
+
+/// The heading and table of one scenario (one small-file size for scenario 4).
+pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
+    let mut out = String::new();
+    let scenario = table.scenario;
+    let reference = runs.iter().find(|r| r.variant.reference);
+    let rounds = cfg.rounds;
+    let unit = unit_bytes(cfg, table);
+    let _ = writeln!(out, "### {}\n", title(cfg, table));
     let _ = writeln!(
         out,
-        "median (min–max) of {rounds} interleaved run{}; ratios are medians against the `{}` row.\n",
+        "median (min–max) of {rounds} interleaved run{}; ratios are medians against the `{}` row{}.\n",
         if rounds == 1 { "" } else { "s" },
-        scenario.reference().id
-    );
-    if scenario == Scenario::SmallFiles {
-        let copies = cfg.small_count;
-        let _ = writeln!(
-            out,
-            "| variant | path | µs per copy | CPU µs per copy | time vs ref | CPU vs ref | GiB/s | sys % | peak RSS MiB |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
-        for r in runs {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                label(r),
-                r.path(),
-                opt(r.us_per_copy(copies), 2),
-                opt(r.cpu_us_per_copy(copies), 2),
-                ratio(
-                    r.us_per_copy(copies),
-                    reference.and_then(|x| x.us_per_copy(copies))
-                ),
-                ratio(
-                    r.cpu_us_per_copy(copies),
-                    reference.and_then(|x| x.cpu_us_per_copy(copies))
-                ),
-                r.throughput()
-                    .map_or("–".into(), |s| format!("{:.2}", s.median)),
-                share(r.sys_share()),
-                rss(r.peak_rss_mib()),
-            );
+        scenario.reference().id,
+        if runs.iter().any(|r| r.traced.is_some()) {
+            "; syscalls from one more run of each row under `strace -f`"
+        } else {
+            ""
         }
-    } else {
-        let _ = writeln!(
-            out,
-            "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | ctx switches per GiB | peak RSS MiB |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
-        for r in runs {
+    );
+    let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
+    match scenario {
+        Scenario::SmallFiles | Scenario::PingPong => {
+            let (what, whats) = if scenario == Scenario::SmallFiles {
+                ("copy", "copies")
+            } else {
+                ("round trip", "round trips")
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                label(r),
-                r.path(),
-                opt(r.throughput(), 2),
-                opt(r.cpu_per_gib(), 3),
-                ratio(r.throughput(), reference.and_then(Runs::throughput)),
-                ratio(r.cpu_per_gib(), reference.and_then(Runs::cpu_per_gib)),
-                share(r.sys_share()),
-                r.both_cpu_per_gib()
-                    .map_or("–".into(), |s| format!("{:.3}", s.median)),
-                r.switches_per_gib()
-                    .map_or("–".into(), |s| format!("{:.0}", s.median)),
-                rss(r.peak_rss_mib()),
+                "| variant | path | {whats}/s | CPU µs per {what} | CPU vs ref | both sides CPU µs | syscalls per {what} | ctx switches per {what} | peak RSS MiB |"
             );
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+            for r in runs {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    label(r),
+                    r.path(),
+                    r.rate(unit)
+                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
+                    opt(r.cpu_us_per(unit), 2),
+                    x(ratio_of(
+                        med(r.cpu_us_per(unit)),
+                        refv(&|x| med(x.cpu_us_per(unit)))
+                    )),
+                    r.both_us_per(unit)
+                        .map_or("–".into(), |s| format!("{:.2}", s.median)),
+                    r.syscalls_cell(unit),
+                    r.switches_per(unit)
+                        .map_or("–".into(), |s| format!("{:.2}", s.median)),
+                    rss(r.peak_rss_mib()),
+                );
+            }
+        }
+        Scenario::ColdCache => {
+            let _ = writeln!(
+                out,
+                "| variant | path | GiB/s | CPU-s per GiB | CPU/GiB vs ref | worst probe gap, ms | ctx switches per GiB |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+            for r in runs {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    label(r),
+                    r.path(),
+                    opt(r.throughput(), 2),
+                    opt(r.cpu_per_gib(), 3),
+                    x(ratio_of(
+                        med(r.cpu_per_gib()),
+                        refv(&|x| med(x.cpu_per_gib()))
+                    )),
+                    opt(r.gap_ms(), 1),
+                    r.switches_per(GIB)
+                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
+                );
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | ctx switches per GiB (vs ref) | syscalls per GiB | peak RSS MiB |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+            for r in runs {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    label(r),
+                    r.path(),
+                    opt(r.throughput(), 2),
+                    opt(r.cpu_per_gib(), 3),
+                    x(ratio_of(
+                        med(r.throughput()),
+                        refv(&|x| med(x.throughput()))
+                    )),
+                    x(ratio_of(
+                        med(r.cpu_per_gib()),
+                        refv(&|x| med(x.cpu_per_gib()))
+                    )),
+                    share(r.sys_share()),
+                    r.both_cpu_per_gib()
+                        .map_or("–".into(), |s| format!("{:.3}", s.median)),
+                    r.switches_per(GIB).map_or("–".into(), |s| format!(
+                        "{:.0} ({})",
+                        s.median,
+                        x(ratio_of(
+                            Some(s.median),
+                            refv(&|x| med(x.switches_per(GIB)))
+                        ))
+                    )),
+                    r.syscalls_cell(unit),
+                    rss(r.peak_rss_mib()),
+                );
+            }
+        }
+    }
+    let traced: Vec<String> = runs
+        .iter()
+        .filter_map(|r| {
+            let t = r.traced.as_ref()?;
+            let c = t.syscalls.as_ref()?;
+            let scale = unit / t.bytes as f64;
+            Some(format!("`{}`: {}", r.variant.id, c.top(6, scale)))
+        })
+        .collect();
+    if !traced.is_empty() {
+        let per = match scenario {
+            Scenario::SmallFiles => "copy",
+            Scenario::PingPong => "round trip",
+            _ => "GiB",
+        };
+        let _ = writeln!(
+            out,
+            "\nSyscalls per {per} under strace, most frequent first:\n"
+        );
+        for t in traced {
+            let _ = writeln!(out, "- {t}");
         }
     }
     for r in runs.iter().filter(|r| !r.failures.is_empty()) {
@@ -246,6 +404,142 @@ pub fn table(cfg: &Config, scenario: Scenario, runs: &[Runs<'_>]) -> String {
             r.failures.len(),
             r.failures.len() + r.samples.len(),
             r.failures.join("; ")
+        );
+    }
+    out
+}
+
+/// The targets for one table, against its measured medians.
+pub fn verdicts(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let Some(reference) = runs.iter().find(|r| r.variant.reference) else {
+        return out;
+    };
+    let unit = unit_bytes(cfg, table);
+    let zc = runs.iter().filter(|r| r.variant.id.starts_with("zc-"));
+    let ratio = |target: String, value: Option<f64>, limit: f64, at_least: bool| {
+        value.map(|v| Verdict {
+            target,
+            measured: format!("{v:.2}×"),
+            met: if at_least { v >= limit } else { v <= limit },
+        })
+    };
+    match table.scenario {
+        Scenario::FileToTcp => {
+            for r in zc {
+                let id = r.variant.id;
+                out.extend(ratio(
+                    format!("1. `{id}` throughput ≥ 0.97× the C `sendfile` loop"),
+                    ratio_of(med(r.throughput()), med(reference.throughput())),
+                    0.97,
+                    true,
+                ));
+                out.extend(ratio(
+                    format!("1. `{id}` CPU/GiB ≤ 1.03× the C `sendfile` loop"),
+                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+                    1.03,
+                    false,
+                ));
+            }
+        }
+        Scenario::Relay => {
+            for r in zc {
+                let id = r.variant.id;
+                out.extend(ratio(
+                    format!("2. `{id}` proxy CPU/GiB ≤ 1.05× the C splice loop"),
+                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+                    1.05,
+                    false,
+                ));
+                out.extend(ratio(
+                    format!("2. `{id}` context switches/GiB ≤ 1.5× the C splice loop"),
+                    ratio_of(med(r.switches_per(GIB)), med(reference.switches_per(GIB))),
+                    1.5,
+                    false,
+                ));
+                out.extend(ratio(
+                    format!("2. `{id}` syscalls/GiB ≤ 1.5× the C splice loop (strace)"),
+                    ratio_of(r.syscalls_per(unit), reference.syscalls_per(unit)),
+                    1.5,
+                    false,
+                ));
+            }
+        }
+        Scenario::SmallFiles => {
+            let limit = match table.small_size {
+                n if n == 16 << 10 => 1.10,
+                n if n == 4 << 10 => 1.3,
+                _ => return out,
+            };
+            let size = human(table.small_size);
+            for r in zc.filter(|r| !r.variant.id.ends_with("fs-open")) {
+                out.extend(ratio(
+                    format!(
+                        "4. `{}` {size}: CPU per copy ≤ {limit:.2}× the C loop",
+                        r.variant.id
+                    ),
+                    ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
+                    limit,
+                    false,
+                ));
+            }
+        }
+        Scenario::PingPong => {
+            for r in zc {
+                out.extend(ratio(
+                    format!(
+                        "6. `{}` CPU per round trip ≤ 1.0× `tokio::io::copy_bidirectional`",
+                        r.variant.id
+                    ),
+                    ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
+                    1.0,
+                    false,
+                ));
+            }
+        }
+        Scenario::ColdCache => {
+            let find = |id: &str| runs.iter().find(|r| r.variant.id == id);
+            let gap = |id: &str| find(id).and_then(|r| med(r.gap_ms()));
+            if let (Some(cold), Some(warm)) = (gap("zc-tokio-cold"), gap("zc-tokio-warm")) {
+                out.push(Verdict {
+                    target: "7. cold worst probe gap ≤ warm + 1 ms (zc default options)".into(),
+                    measured: format!("{cold:.1} ms cold vs {warm:.1} ms warm"),
+                    met: cold <= warm + 1.0,
+                });
+            }
+            if let Some(warm) = gap("zc-tokio-warm") {
+                out.push(Verdict {
+                    target: "7. warm worst probe gap ≤ 3 ms".into(),
+                    measured: format!("{warm:.1} ms"),
+                    met: warm <= 3.0,
+                });
+            }
+            if let Some(r) = find("zc-tokio-warm") {
+                out.extend(ratio(
+                    "7. warm CPU/GiB with default options ≤ 1.02× with the off-thread switch off"
+                        .into(),
+                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+                    1.02,
+                    false,
+                ));
+            }
+        }
+        Scenario::FileToFile | Scenario::ManyClients => {}
+    }
+    out
+}
+
+/// The closing table of a run: every target, its measured value, met or not.
+pub fn verdict_table(verdicts: &[Verdict]) -> String {
+    let mut out =
+        String::from("### Targets\n\n| target | measured (medians) | verdict |\n|---|---|---|\n");
+    for v in verdicts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            v.target,
+            v.measured,
+            if v.met { "met" } else { "**not met**" }
         );
     }
     out

@@ -13,15 +13,21 @@ pub enum Scenario {
     SmallFiles,
     /// 5. Many concurrent clients each receiving a file from one server.
     ManyClients,
+    /// 6. Small request / response messages through a proxy, many connections at once.
+    PingPong,
+    /// 7. A file whose pages are not in the page cache, to TCP, with a latency probe task.
+    ColdCache,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::FileToTcp,
         Scenario::Relay,
         Scenario::FileToFile,
         Scenario::SmallFiles,
         Scenario::ManyClients,
+        Scenario::PingPong,
+        Scenario::ColdCache,
     ];
 
     pub fn number(self) -> u8 {
@@ -40,10 +46,13 @@ impl Scenario {
             Scenario::FileToFile => FILE_TO_FILE,
             Scenario::SmallFiles => SMALL_FILES,
             Scenario::ManyClients => MANY_CLIENTS,
+            Scenario::PingPong => PING_PONG,
+            Scenario::ColdCache => COLD_CACHE,
         }
     }
 
-    /// The variant the ratios are taken against: the kernel's own loop.
+    /// The variant the ratios are taken against: the best peer (a C-style loop where one
+    /// exists).
     pub fn reference(self) -> &'static Variant {
         self.variants()
             .iter()
@@ -61,7 +70,7 @@ pub struct Variant {
     pub label: &'static str,
     /// How the bytes move, for variants that cannot report it (zc variants report their path).
     pub path: &'static str,
-    /// The kernel-limit variant the ratios of the scenario are taken against.
+    /// The best peer, which the ratios of the scenario are taken against.
     pub reference: bool,
     /// A diagnostic variant, run only when `--variants` names its whole id.
     pub diagnostic: bool,
@@ -99,13 +108,13 @@ const fn diagnostic(id: &'static str, label: &'static str, path: &'static str) -
 
 const FILE_TO_TCP: &[Variant] = &[
     reference(
-        "kernel-sendfile",
-        "kernel limit: blocking rustix `sendfile` loop",
+        "c-sendfile",
+        "C reference: non-blocking `sendfile` ≤ 4 MiB per call + `poll(2)`",
         "sendfile",
     ),
-    v(
-        "kernel-sendfile-poll",
-        "event-loop floor: non-blocking `sendfile` + `poll`, ≤ 4 MiB per call",
+    diagnostic(
+        "blocking-sendfile",
+        "one blocking `sendfile` loop (no event loop)",
         "sendfile",
     ),
     v(
@@ -142,18 +151,13 @@ const FILE_TO_TCP: &[Variant] = &[
 
 const RELAY: &[Variant] = &[
     reference(
-        "kernel-splice",
-        "kernel limit: blocking `splice` loop, 1 MiB pipe",
-        "splice",
-    ),
-    v(
-        "kernel-splice-poll",
-        "event-loop floor: non-blocking `splice` + `poll`, 1 MiB pipe",
+        "c-splice",
+        "C reference: non-blocking `splice` through a 1 MiB pipe + `poll(2)`",
         "splice",
     ),
     diagnostic(
-        "kernel-splice-poll-probe",
-        "diagnostic: the event-loop floor plus zc's `send(0)` probe before each write",
+        "blocking-splice",
+        "one blocking `splice` loop, 1 MiB pipe (no event loop)",
         "splice",
     ),
     v(
@@ -180,8 +184,8 @@ const RELAY: &[Variant] = &[
 
 const FILE_TO_FILE: &[Variant] = &[
     reference(
-        "kernel-cfr",
-        "kernel limit: blocking `copy_file_range` loop",
+        "c-cfr",
+        "C reference: `copy_file_range` loop",
         "copy_file_range",
     ),
     v("zc-tokio", "`zc::copy` on tokio (`tokio::fs::File`s)", ""),
@@ -206,29 +210,24 @@ const FILE_TO_FILE: &[Variant] = &[
 
 const SMALL_FILES: &[Variant] = &[
     reference(
-        "kernel-sendfile",
-        "kernel limit: blocking `open` + `sendfile` loop",
+        "c-open-sendfile",
+        "C reference: `open` + `fstat` + `sendfile(size)` (+ `poll` when full) + `close`",
         "sendfile",
-    ),
-    diagnostic(
-        "kernel-sendfile-zc-syscalls",
-        "diagnostic: the kernel loop plus the syscalls zc adds per copy",
-        "sendfile + 4 fstat, 1 getsockopt, 1 send(0) per sendfile",
     ),
     v(
         "zc-tokio",
-        "`tokio::fs::File::open` + `zc::copy` on tokio",
+        "`std::fs::File::open` + `zc::copy` on tokio",
+        "",
+    ),
+    v("zc-smol", "`std::fs::File::open` + `zc::copy` on smol", ""),
+    v(
+        "zc-async-std",
+        "`std::fs::File::open` + `zc::copy` on async-std",
         "",
     ),
     v(
-        "zc-tokio-std-open",
-        "`std::fs::File::open` (inline) + `zc::copy` on tokio",
-        "",
-    ),
-    v("zc-smol", "`smol::fs::File::open` + `zc::copy` on smol", ""),
-    v(
-        "zc-smol-std-open",
-        "`std::fs::File::open` (inline) + `zc::copy` on smol",
+        "zc-tokio-fs-open",
+        "`tokio::fs::File::open` (blocking pool) + `zc::copy` on tokio",
         "",
     ),
     v(
@@ -240,8 +239,8 @@ const SMALL_FILES: &[Variant] = &[
 
 const MANY_CLIENTS: &[Variant] = &[
     reference(
-        "kernel-sendfile",
-        "kernel limit: one thread, blocking `sendfile` to each client in turn",
+        "c-sendfile",
+        "C reference: one thread, non-blocking `sendfile` ≤ 4 MiB to whichever client `poll(2)` says is writable",
         "sendfile",
     ),
     v("zc-tokio", "`zc::copy` on tokio, a task per client", ""),
@@ -251,3 +250,61 @@ const MANY_CLIENTS: &[Variant] = &[
         "read/write, 8 KiB buffer; open and reads on the blocking pool",
     ),
 ];
+
+const PING_PONG: &[Variant] = &[
+    reference(
+        "tokio-bidi",
+        "`tokio::io::copy_bidirectional`, a task per connection",
+        "read/write, 8 KiB buffer per direction",
+    ),
+    v(
+        "zc-tokio",
+        "`zc::copy_bidirectional` on tokio, a task per connection",
+        "",
+    ),
+    v(
+        "zc-smol",
+        "`zc::copy_bidirectional` on smol, a task per connection (`LocalExecutor`)",
+        "",
+    ),
+    v(
+        "zc-async-std",
+        "`zc::copy_bidirectional` on async-std, a task per connection (`LocalExecutor`)",
+        "",
+    ),
+];
+
+const COLD_CACHE: &[Variant] = &[
+    reference(
+        "zc-tokio-warm-inline",
+        "warm: `zc::copy` on tokio, off-thread disk reads off (today's path)",
+        "",
+    ),
+    v(
+        "zc-tokio-warm",
+        "warm: `zc::copy` on tokio, default options",
+        "",
+    ),
+    v(
+        "zc-tokio-cold-inline",
+        "cold: `zc::copy` on tokio, off-thread disk reads off (today's path)",
+        "",
+    ),
+    v(
+        "zc-tokio-cold",
+        "cold: `zc::copy` on tokio, default options",
+        "",
+    ),
+    v(
+        "c-sendfile-cold",
+        "cold: C non-blocking `sendfile` loop (the disk's speed; no executor, no probe)",
+        "sendfile",
+    ),
+];
+
+impl Variant {
+    /// Scenario 7: whether the run starts with the file evicted from the page cache.
+    pub fn cold(&self) -> bool {
+        self.id.contains("cold")
+    }
+}

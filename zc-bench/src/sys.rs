@@ -95,12 +95,16 @@ impl Meter {
             switches: context_switches(),
             ticks: process_ticks(),
             cpu_ns: process_cpu_ns(),
-            wall: Instant::now(),
+            wall: {
+                mark("start");
+                Instant::now()
+            },
         }
     }
 
     pub fn finish(self, bytes: u64, path: &str) -> Sample {
         let wall = self.wall.elapsed();
+        mark("stop");
         let cpu_ns = process_cpu_ns() - self.cpu_ns;
         let (user, sys) = process_ticks();
         Sample {
@@ -117,6 +121,8 @@ impl Meter {
                 path.into()
             },
             peer_cpu_ns: 0,
+            gap_us: 0,
+            syscalls: None,
         }
     }
 }
@@ -138,13 +144,18 @@ pub struct Sample {
     /// CPU time of the parent's peer threads (receivers) during the run, filled in by the
     /// parent: on loopback, part of one side's TCP work runs in the other side's context.
     pub peer_cpu_ns: u64,
+    /// Scenario 7: the longest gap between two wake-ups of the 1 ms probe task, in µs.
+    pub gap_us: u64,
+    /// Syscalls of the measured part, from the extra run under `strace` (filled in by the
+    /// parent; only on that run's sample).
+    pub syscalls: Option<crate::trace::Counts>,
 }
 
 impl Sample {
     /// The line the child prints and the parent parses.
     pub fn to_line(&self) -> String {
         format!(
-            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} switches={} path={}",
+            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} switches={} gap_us={} path={}",
             self.bytes,
             self.wall_ns,
             self.cpu_ns,
@@ -152,6 +163,7 @@ impl Sample {
             self.sys_ticks,
             self.peak_rss_kib,
             self.switches,
+            self.gap_us,
             self.path
         )
     }
@@ -173,6 +185,8 @@ impl Sample {
             switches: num("switches")?,
             path: get("path")?.to_owned(),
             peer_cpu_ns: 0,
+            gap_us: num("gap_us").unwrap_or(0),
+            syscalls: None,
         })
     }
 
@@ -190,7 +204,7 @@ fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
     }
 }
 
-/// The kernel limit for file → socket: `sendfile(2)` on blocking fds until end of file.
+/// File → socket without an event loop: `sendfile(2)` on blocking fds until end of file.
 pub fn sendfile_all(file: &File, sock: &TcpStream) -> io::Result<u64> {
     let mut total = 0;
     loop {
@@ -201,27 +215,7 @@ pub fn sendfile_all(file: &File, sock: &TcpStream) -> io::Result<u64> {
     }
 }
 
-/// [`sendfile_all`] plus the syscalls zc's copy makes around it today (two `fstat` per end
-/// for the fd kind and the same-file check, `getsockopt(SO_TYPE)`, and a zero-length
-/// `send(MSG_NOSIGNAL)` before each sendfile): what those cost, without zc's state machine.
-pub fn sendfile_all_like_zc(file: &File, sock: &TcpStream) -> io::Result<u64> {
-    use rustix::net::SendFlags;
-    for _ in 0..2 {
-        rustix::fs::fstat(file)?;
-        rustix::fs::fstat(sock)?;
-    }
-    rustix::net::sockopt::socket_type(sock)?;
-    let mut total = 0;
-    loop {
-        let _ = rustix::net::send(sock, &[], SendFlags::NOSIGNAL | SendFlags::DONTWAIT);
-        match retry(|| rustix::fs::sendfile(sock, file, None, MAX_CHUNK))? {
-            0 => return Ok(total),
-            n => total += n as u64,
-        }
-    }
-}
-
-/// The kernel limit for file → file: `copy_file_range(2)` until end of file.
+/// The C reference for file → file: `copy_file_range(2)` until end of file.
 pub fn copy_file_range_all(src: &File, dst: &File) -> io::Result<u64> {
     let mut total = 0;
     loop {
@@ -240,7 +234,7 @@ fn pipe_capacity(pipe: &std::os::fd::OwnedFd, size: usize) -> usize {
         .unwrap_or(1 << 16)
 }
 
-/// The kernel limit for socket → socket: `splice(2)` through one pipe of `pipe_size` bytes,
+/// Socket → socket without an event loop: `splice(2)` through one pipe of `pipe_size` bytes,
 /// on blocking fds, until the source's end of file. Returns the bytes relayed.
 pub fn splice_all(src: &TcpStream, dst: &TcpStream, pipe_size: usize) -> io::Result<u64> {
     use rustix::pipe::SpliceFlags;
@@ -380,8 +374,9 @@ fn wait_ready(fd: &impl std::os::fd::AsFd, flags: rustix::event::PollFlags) -> i
     retry(|| rustix::event::poll(&mut fds, None)).map(drop)
 }
 
-/// What any event-loop sender does at best: `sendfile(2)` on a non-blocking socket, at most
-/// `chunk` bytes per call, and `poll(2)` when the socket is full.
+/// The C reference for file → socket, what an event-loop sender written in C does: `sendfile(2)`
+/// on a non-blocking socket, at most `chunk` bytes per call, and `poll(2)` when the socket is
+/// full.
 pub fn sendfile_all_nonblocking(file: &File, sock: &TcpStream, chunk: usize) -> io::Result<u64> {
     sock.set_nonblocking(true)?;
     let mut total = 0;
@@ -398,13 +393,12 @@ pub fn sendfile_all_nonblocking(file: &File, sock: &TcpStream, chunk: usize) -> 
     Ok(total)
 }
 
-/// [`splice_all`] on non-blocking sockets and pipe, with `poll(2)` on `EAGAIN`: the pipe is
-/// emptied into `dst` before it is refilled from `src`.
+/// The C reference for a relay: [`splice_all`] on non-blocking sockets and pipe, with `poll(2)`
+/// on `EAGAIN`; the pipe is emptied into `dst` before it is refilled from `src`.
 pub fn splice_all_nonblocking(
     src: &TcpStream,
     dst: &TcpStream,
     pipe_size: usize,
-    probe: bool,
 ) -> io::Result<u64> {
     use rustix::event::PollFlags;
     use rustix::pipe::{PipeFlags, SpliceFlags};
@@ -427,15 +421,6 @@ pub fn splice_all_nonblocking(
                 Err(e) => return Err(e.into()),
             }
         } else {
-            if probe {
-                // What zc does before each write into a socket: a zero-length
-                // send(MSG_NOSIGNAL), so a closed peer cannot raise SIGPIPE.
-                let _ = rustix::net::send(
-                    dst,
-                    &[],
-                    rustix::net::SendFlags::NOSIGNAL | rustix::net::SendFlags::DONTWAIT,
-                );
-            }
             match rustix::pipe::splice(&pipe_out, None, dst, None, in_pipe, flags) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => in_pipe -= n,
@@ -448,4 +433,89 @@ pub fn splice_all_nonblocking(
     src.set_nonblocking(false)?;
     dst.set_nonblocking(false)?;
     Ok(total)
+}
+
+/// The C reference for a small file: `fstat` for the size, then `sendfile(2)` of exactly that
+/// many bytes into the (non-blocking) socket, `poll(2)` when it is full. No call returns 0 at
+/// the end, as in a C server that knows the size. Returns the bytes sent.
+pub fn sendfile_sized_nonblocking(file: &File, sock: &TcpStream) -> io::Result<u64> {
+    let size = rustix::fs::fstat(file)?.st_size as u64;
+    let mut sent = 0;
+    while sent < size {
+        let want = (size - sent).min(MAX_CHUNK as u64) as usize;
+        match rustix::fs::sendfile(sock, file, None, want) {
+            Ok(0) => break,
+            Ok(n) => sent += n as u64,
+            Err(Errno::AGAIN) => wait_ready(sock, rustix::event::PollFlags::OUT)?,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(sent)
+}
+
+/// The C reference for many clients: one thread, every socket non-blocking, `poll(2)` over the
+/// ones still sending, and `sendfile(2)` of at most `chunk` bytes into each writable one.
+/// Each socket is half-closed once its file is sent. Returns the bytes sent.
+pub fn sendfile_many_nonblocking(pairs: &[(File, &TcpStream)], chunk: usize) -> io::Result<u64> {
+    use rustix::event::{PollFd, PollFlags};
+    for (_, sock) in pairs {
+        sock.set_nonblocking(true)?;
+    }
+    let mut open: Vec<usize> = (0..pairs.len()).collect();
+    let mut total = 0;
+    while !open.is_empty() {
+        let mut fds: Vec<PollFd<'_>> = open
+            .iter()
+            .map(|&i| PollFd::new(pairs[i].1, PollFlags::OUT))
+            .collect();
+        retry(|| rustix::event::poll(&mut fds, None))?;
+        let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
+        drop(fds);
+        let mut still = Vec::with_capacity(open.len());
+        for (&i, ready) in open.iter().zip(ready) {
+            let (file, sock) = &pairs[i];
+            let done = ready
+                && loop {
+                    match rustix::fs::sendfile(sock, file, None, chunk) {
+                        Ok(0) => break true,
+                        Ok(n) => total += n as u64,
+                        Err(Errno::AGAIN) => break false,
+                        Err(Errno::INTR) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                };
+            if done {
+                sock.shutdown(std::net::Shutdown::Write)?;
+            } else {
+                still.push(i);
+            }
+        }
+        open = still;
+    }
+    for (_, sock) in pairs {
+        sock.set_nonblocking(false)?;
+    }
+    Ok(total)
+}
+
+/// Whether [`mark`] makes its marker syscall (the child under `strace`).
+static MARKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The path of the marker syscall [`mark`] makes, which a syscall trace shows.
+pub fn marker(which: &str) -> String {
+    format!("/zc-bench-mark-{which}")
+}
+
+/// Turns the markers of [`mark`] on, for a child that runs under `strace`.
+pub fn enable_marks() {
+    MARKS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Makes one syscall a trace can find (`faccessat` on [`marker`]`(which)`, which fails), so
+/// the parent counts only the syscalls between the `start` and `stop` marks.
+pub fn mark(which: &str) {
+    if MARKS.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = rustix::fs::access(marker(which).as_str(), rustix::fs::Access::EXISTS);
+    }
 }
