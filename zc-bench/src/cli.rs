@@ -13,7 +13,8 @@ USAGE:
 
 FLAGS:
     --size BYTES           file -> TCP, relay and file -> file size        [default: 1GiB]
-    --rounds N             times each variant runs, interleaved A B C A B C [default: 9]
+    --rounds N             times each variant runs, interleaved A B C A B C [default: 7]
+                           (peers far slower than the reference run 3 times)
     --scenarios LIST       comma-separated scenario numbers (1-7)          [default: 1,2,3,4,5,6,7]
     --variants LIST        run only variants whose id contains one of these words (and the
                            reference); a diagnostic variant runs only when named in full
@@ -22,7 +23,7 @@ FLAGS:
     --clients N            scenario 5: concurrent clients                  [default: 256]
     --client-size BYTES    scenario 5: bytes each client receives          [default: 4MiB]
     --conns N              scenario 6: proxied connections                 [default: 64]
-    --messages N           scenario 6: round trips per connection          [default: 500]
+    --messages N           scenario 6: round trips per connection          [default: 250]
     --message-size BYTES   scenario 6: request and response size           [default: 1KiB]
     --cold-size BYTES      scenario 7: size of the file made cold          [default: 256MiB]
     --no-strace            skip the extra run of each variant under `strace -f` that counts
@@ -75,7 +76,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             size: 1 << 30,
-            rounds: 9,
+            rounds: 7,
             scenarios: Scenario::ALL.to_vec(),
             variant_filter: Vec::new(),
             small_count: 10_000,
@@ -83,7 +84,7 @@ impl Default for Config {
             clients: 256,
             client_size: 4 << 20,
             conns: 64,
-            messages: 500,
+            messages: 250,
             message_size: 1 << 10,
             cold_size: 256 << 20,
             strace: true,

@@ -204,7 +204,10 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
                 })
                 .collect();
             for round in 1..=cfg.rounds {
-                for r in &mut runs {
+                for r in runs
+                    .iter_mut()
+                    .filter(|r| !r.variant.few_rounds || round <= scenario::FEW_ROUNDS)
+                {
                     parent::progress(&format!(
                         "scenario {} round {round}/{}: {}",
                         scenario.number(),

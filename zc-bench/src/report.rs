@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::cli::{human, Config};
 use crate::parent::Table;
-use crate::scenario::{Scenario, Variant};
+use crate::scenario::{Scenario, Variant, FEW_ROUNDS};
 use crate::sys::Sample;
 use crate::trace::fmt_count;
 
@@ -275,6 +275,12 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
             ""
         }
     );
+    if rounds > FEW_ROUNDS && runs.iter().any(|r| r.variant.few_rounds) {
+        let _ = writeln!(
+            out,
+            "Rows marked † are far from the reference and ran in the first {FEW_ROUNDS} rounds only.\n"
+        );
+    }
     let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
     match scenario {
         Scenario::SmallFiles | Scenario::PingPong => {
@@ -548,6 +554,8 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 fn label(r: &Runs<'_>) -> String {
     if r.variant.reference {
         format!("**{}**", r.variant.label)
+    } else if r.variant.few_rounds {
+        format!("{} †", r.variant.label)
     } else {
         r.variant.label.to_owned()
     }

@@ -74,7 +74,13 @@ pub struct Variant {
     pub reference: bool,
     /// A diagnostic variant, run only when `--variants` names its whole id.
     pub diagnostic: bool,
+    /// A peer many times slower than the reference: it runs in the first [`FEW_ROUNDS`]
+    /// rounds only (its ratio is far from 1, and it would take most of the run's time).
+    pub few_rounds: bool,
 }
+
+/// The rounds a [`Variant::few_rounds`] variant runs.
+pub const FEW_ROUNDS: usize = 3;
 
 const fn v(id: &'static str, label: &'static str, path: &'static str) -> Variant {
     Variant {
@@ -83,6 +89,15 @@ const fn v(id: &'static str, label: &'static str, path: &'static str) -> Variant
         path,
         reference: false,
         diagnostic: false,
+        few_rounds: false,
+    }
+}
+
+/// A peer far slower than the reference; see [`Variant::few_rounds`].
+const fn slow(id: &'static str, label: &'static str, path: &'static str) -> Variant {
+    Variant {
+        few_rounds: true,
+        ..v(id, label, path)
     }
 }
 
@@ -93,6 +108,7 @@ const fn reference(id: &'static str, label: &'static str, path: &'static str) ->
         path,
         reference: true,
         diagnostic: false,
+        few_rounds: false,
     }
 }
 
@@ -103,6 +119,7 @@ const fn diagnostic(id: &'static str, label: &'static str, path: &'static str) -
         path,
         reference: false,
         diagnostic: true,
+        few_rounds: false,
     }
 }
 
@@ -132,17 +149,17 @@ const FILE_TO_TCP: &[Variant] = &[
         "`zc::copy` on async-std (`File` → `TcpStream`)",
         "",
     ),
-    v(
+    slow(
         "tokio-copy",
         "`tokio::io::copy` (tokio `File` → `TcpStream`)",
         "read/write, 8 KiB buffer; file reads on the blocking pool",
     ),
-    v(
+    slow(
         "tokio-copy-buf",
         "`tokio::io::copy_buf`, 256 KiB `BufReader`",
         "read/write, 256 KiB buffer; file reads on the blocking pool",
     ),
-    v(
+    slow(
         "std-copy",
         "`std::io::copy` on a thread (std `File` → `TcpStream`)",
         "read/write (std skips sendfile for file → socket)",
@@ -175,7 +192,7 @@ const RELAY: &[Variant] = &[
         "`zc::copy_bidirectional` on async-std (`TcpStream`s)",
         "",
     ),
-    v(
+    slow(
         "tokio-bidi",
         "`tokio::io::copy_bidirectional`",
         "read/write, 8 KiB buffer per direction",
@@ -196,12 +213,12 @@ const FILE_TO_FILE: &[Variant] = &[
     ),
     v("zc-smol", "`zc::copy` on smol (`smol::fs::File`s)", ""),
     v("zc-async-std", "`zc::copy` on async-std (`File`s)", ""),
-    v(
+    slow(
         "tokio-fs-copy",
         "`tokio::fs::copy`",
         "std::fs::copy on the blocking pool",
     ),
-    v(
+    slow(
         "std-fs-copy",
         "`std::fs::copy`",
         "copy_file_range (std's kernel_copy)",
@@ -230,7 +247,7 @@ const SMALL_FILES: &[Variant] = &[
         "`tokio::fs::File::open` (blocking pool) + `zc::copy` on tokio",
         "",
     ),
-    v(
+    slow(
         "tokio-copy",
         "`tokio::fs::File::open` + `tokio::io::copy`",
         "read/write, 8 KiB buffer; open and reads on the blocking pool",
@@ -244,7 +261,7 @@ const MANY_CLIENTS: &[Variant] = &[
         "sendfile",
     ),
     v("zc-tokio", "`zc::copy` on tokio, a task per client", ""),
-    v(
+    slow(
         "tokio-copy",
         "`tokio::io::copy`, a task per client",
         "read/write, 8 KiB buffer; open and reads on the blocking pool",
