@@ -36,8 +36,8 @@ pub async fn serve(listener: TcpListener, upstream: SocketAddr) -> io::Result<()
 ///
 /// # Errors
 ///
-/// The connection to `upstream` fails, or either direction fails (the error carries the
-/// bytes that direction delivered: `zc::delivered(&err)`).
+/// The connection to `upstream` fails, or either direction fails (with that direction's
+/// error, as the OS gave it).
 pub async fn relay(
     mut client: TcpStream,
     upstream: SocketAddr,
@@ -46,7 +46,7 @@ pub async fn relay(
     // When one side ends its direction (EOF), the relay half-closes the other side's write
     // half and keeps the opposite direction going: a client may send its request, shut its
     // write side down, and still receive the whole answer.
-    zc::copy_bidirectional_report(&mut client, &mut server).await
+    Ok(zc::copy_bidirectional_report(&mut client, &mut server).await?)
 }
 
 #[allow(dead_code)] // Tests include this file as a module and call `relay` directly.

@@ -21,8 +21,9 @@
 //!
 //! [`copy_report`] returns a [`Report`] whose [`path`](Report::path) says which path moved the
 //! bytes (`Sendfile`, `Splice`, `CopyFileRange`, `Buffered`, ...); [`copy_strict`] fails with
-//! `ErrorKind::Unsupported` instead of falling back. A failed copy's error carries the bytes
-//! delivered before it ([`delivered`]).
+//! `ErrorKind::Unsupported` instead of falling back. [`copy`] fails with the cause itself, as
+//! `tokio::io::copy` does; the others fail with a [`CopyError`], which adds the bytes delivered
+//! before it ([`CopyError::delivered`]) and converts back into the cause with `?`.
 //!
 //! # Misuse does not compile
 //!

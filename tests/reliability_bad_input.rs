@@ -12,7 +12,7 @@ use futures_lite::future::zip;
 use rustix::io::Errno;
 use support::reliability::*;
 use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
-use zc::{delivered, CopyError, CopyPath, Limited, Report};
+use zc::{CopyError, CopyPath, Limited, Report};
 
 support::reliability::per_runtime!(
     directory_as_source_is_eisdir,
@@ -27,7 +27,7 @@ support::reliability::per_runtime!(
 );
 
 /// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
-async fn file_to_tcp<H: Harness>(std_file: File) -> (io::Result<Report>, Vec<u8>) {
+async fn file_to_tcp<H: Harness>(std_file: File) -> (Result<Report, CopyError>, Vec<u8>) {
     let mut file = H::file(std_file);
     let (mut tx, mut rx) = H::tcp_pair();
     zip(
@@ -41,11 +41,11 @@ async fn file_to_tcp<H: Harness>(std_file: File) -> (io::Result<Report>, Vec<u8>
     .await
 }
 
-fn assert_refused(name: &str, result: io::Result<Report>, errno: Errno) {
+fn assert_refused(name: &str, result: Result<Report, CopyError>, errno: Errno) {
     let err = result.expect_err(name);
-    let cause = CopyError::of(&err).map_or(err.raw_os_error(), |e| e.cause().raw_os_error());
-    assert_eq!(cause, Some(errno.raw_os_error()), "{name}: {err}");
-    assert_eq!(delivered(&err), Some(0), "{name}");
+    let errno = Some(errno.raw_os_error());
+    assert_eq!(err.error().raw_os_error(), errno, "{name}: {err}");
+    assert_eq!(err.delivered(), 0, "{name}");
 }
 
 fn directory_as_source_is_eisdir<H: Harness>() {
@@ -105,14 +105,14 @@ fn socket_shut_down_for_writing_is_broken_pipe<H: Harness>() {
         let (mut tx, _rx) = H::tcp_pair();
         shutdown(&mut tx).await;
         let mut file = H::file(file_with(&data));
-        let err = zc::copy(&mut file, &mut tx).await.unwrap_err();
+        let err = zc::copy_report(&mut file, &mut tx).await.unwrap_err();
         assert_eq!(
             err.kind(),
             io::ErrorKind::BrokenPipe,
             "{}: sendfile",
             H::NAME
         );
-        assert_eq!(delivered(&err), Some(0));
+        assert_eq!(err.delivered(), 0);
         assert_eq!(
             H::file_position(&mut file).await,
             0,
@@ -122,12 +122,12 @@ fn socket_shut_down_for_writing_is_broken_pipe<H: Harness>() {
         let (mut client, mut relay_in) = H::tcp_pair();
         let (_, result) = zip(
             write_and_close(&mut client, &data),
-            zc::copy(&mut relay_in, &mut tx),
+            zc::copy_report(&mut relay_in, &mut tx),
         )
         .await;
         let err = result.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{}: splice", H::NAME);
-        assert_eq!(delivered(&err), Some(0));
+        assert_eq!(err.delivered(), 0);
     });
 }
 
@@ -295,7 +295,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{}", H::NAME);
-        assert_eq!(delivered(&err), Some(3 * MIB), "{}", H::NAME);
+        assert_eq!(err.delivered(), 3 * MIB, "{}", H::NAME);
     });
 }
 

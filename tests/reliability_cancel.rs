@@ -9,14 +9,13 @@
 mod support;
 
 use std::future::Future;
-use std::io;
 use std::time::Duration;
 
 use futures_lite::future::{or, zip};
 use support::reliability::*;
 use support::{content, file_with, pattern, read_to_end, shutdown, Harness};
 use zc::diagnostics::{pipes_open, pipes_pooled};
-use zc::{CopyOptions, CopyPath, Limited, Report};
+use zc::{CopyError, CopyOptions, CopyPath, Limited, Report};
 
 support::reliability::per_runtime!(dropped_copies_leak_nothing_and_keep_positions_exact);
 
@@ -52,7 +51,7 @@ async fn stopped<F: Future>(copy: F, stop: Stop) -> Option<F::Output> {
 }
 
 /// Checks an outcome against what arrived: a finished copy is whole and counted exactly.
-fn check(name: &str, outcome: &Option<io::Result<Report>>, arrived: usize, selected: usize) {
+fn check(name: &str, outcome: &Option<Result<Report, CopyError>>, arrived: usize, selected: usize) {
     match outcome {
         None => assert!(arrived <= selected, "{name}: more than selected arrived"),
         Some(Ok(report)) => {

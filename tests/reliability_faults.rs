@@ -15,7 +15,7 @@ use support::{
     content, file_with, pattern, read_to_end, shutdown, write_all, write_and_close, Harness,
 };
 use zc::fault::Call;
-use zc::{delivered, CopyError, CopyOptions, CopyPath, Limited, Report};
+use zc::{CopyError, CopyOptions, CopyPath, Limited, Report};
 
 support::reliability::per_runtime!(
     tcp_peer_reset_mid_sendfile_is_an_error_with_the_count,
@@ -31,13 +31,18 @@ support::reliability::per_runtime!(
 
 /// Checks a copy whose destination went away: the peer's error with the count, a received
 /// prefix, and returns the count.
-fn assert_peer_gone(name: &str, result: io::Result<Report>, received: &[u8], data: &[u8]) -> u64 {
+fn assert_peer_gone(
+    name: &str,
+    result: Result<Report, CopyError>,
+    received: &[u8],
+    data: &[u8],
+) -> u64 {
     let err = result.expect_err("the copy must fail when its peer goes away");
     assert!(
-        is_peer_gone(&err),
+        is_peer_gone(err.kind()),
         "{name}: a peer's error kind, got {err:?}"
     );
-    let n = delivered(&err).expect("the error carries the count");
+    let n = err.delivered();
     assert!(
         n >= received.len() as u64 && n < data.len() as u64,
         "{name}: count {n}"
@@ -234,7 +239,7 @@ fn file_truncated_mid_sendfile_ends_short_or_is_unexpected_eof<H: Harness>() {
                 Err(err) => {
                     assert!(exact, "{}: {err:?}", H::NAME);
                     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-                    delivered(&err).unwrap()
+                    err.delivered()
                 }
             };
             assert_eq!(n, received.len() as u64, "{}: count", H::NAME);
@@ -383,7 +388,7 @@ async fn run_scenario<H: Harness>(
     scenario: Scenario,
     errno: Errno,
     skip: u32,
-) -> (io::Result<Report>, Vec<u8>, Option<u64>) {
+) -> (Result<Report, CopyError>, Vec<u8>, Option<u64>) {
     let data = pattern(60_000);
     let opts = CopyOptions::new().max_per_poll(16 << 10);
     let (call, errno) = (scenario.call(), errno.raw_os_error());
@@ -470,13 +475,12 @@ fn injected_error_after_bytes_moved_is_returned_with_the_count<H: Harness>() {
                 let (r, got, pos) = run_scenario::<H>(scenario, errno, 2).await;
                 let what = format!("{}: {scenario:?} {errno:?}", H::NAME);
                 let err = r.expect_err(&what);
-                let cause = CopyError::of(&err).expect("a CopyError with the count");
                 assert_eq!(
-                    cause.cause().raw_os_error(),
+                    err.error().raw_os_error(),
                     Some(errno.raw_os_error()),
                     "{what}"
                 );
-                let n = cause.delivered();
+                let n = err.delivered();
                 let chunks = if scenario == Scenario::TcpToTcp { 1 } else { 2 };
                 assert_eq!(n, chunks * (16 << 10), "{what}: count");
                 assert_eq!(

@@ -18,7 +18,7 @@ use futures_lite::future::zip;
 use proptest::prelude::*;
 use support::reliability::*;
 use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
-use zc::{delivered, BufReader, CopyOptions, CopyPath, Limited, Report, Source};
+use zc::{BufReader, CopyError, CopyOptions, CopyPath, Limited, Report, Source};
 
 support::reliability::per_runtime!(
     file_to_tcp_and_file_deliver_the_selected_range_exactly,
@@ -95,7 +95,7 @@ async fn prefill<Rt, S: Source<Rt> + ?Sized>(src: &mut S, n: usize) -> Vec<u8> {
 /// limit past the end.
 fn check_outcome(
     name: &str,
-    result: &io::Result<Report>,
+    result: &Result<Report, CopyError>,
     count: usize,
     short_exact: bool,
     path: CopyPath,
@@ -112,7 +112,7 @@ fn check_outcome(
         Err(err) => {
             assert!(short_exact, "{name}: {err:?}");
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{name}");
-            assert_eq!(delivered(err), Some(count as u64), "{name}: count");
+            assert_eq!(err.delivered(), count as u64, "{name}: count");
         }
     }
 }

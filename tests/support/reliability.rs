@@ -97,9 +97,9 @@ pub fn reset_on_close(fd: BorrowedFd<'_>) {
 }
 
 /// Error kinds of a peer that went away.
-pub fn is_peer_gone(err: &io::Error) -> bool {
+pub fn is_peer_gone(kind: io::ErrorKind) -> bool {
     matches!(
-        err.kind(),
+        kind,
         io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
     )
 }

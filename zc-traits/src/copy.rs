@@ -94,65 +94,16 @@ impl Report {
     }
 }
 
-/// The error of a failed copy: the cause, and what was delivered before it (Go's `(n, err)`).
+/// The error of a failed copy: the cause, untouched, and what was delivered before it (Go's
+/// `(n, err)`).
 ///
-/// Every copy function of zc returns it inside an [`io::Error`] of the cause's
-/// [`ErrorKind`](io::ErrorKind), so `err.kind()` still reads `BrokenPipe` or `UnexpectedEof`.
-/// Get it back with [`CopyError::of`] or [`delivered`](crate::delivered).
-#[derive(Debug)]
-pub struct CopyError {
-    source: io::Error,
-    report: Report,
-}
-
-impl CopyError {
-    /// The `CopyError` inside an `io::Error` returned by a zc copy, if it is one.
-    pub fn of(err: &io::Error) -> Option<&CopyError> {
-        err.get_ref()?.downcast_ref::<CopyError>()
-    }
-
-    /// Bytes that reached the destination before the error.
-    pub fn delivered(&self) -> u64 {
-        self.report.bytes
-    }
-
-    /// What the copy had done when it failed.
-    pub fn report(&self) -> Report {
-        self.report
-    }
-
-    /// The cause.
-    pub fn cause(&self) -> &io::Error {
-        &self.source
-    }
-
-    /// The cause, by value.
-    pub fn into_cause(self) -> io::Error {
-        self.source
-    }
-
-    fn into_io(self) -> io::Error {
-        io::Error::new(self.source.kind(), self)
-    }
-}
-
-impl fmt::Display for CopyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (zc copy failed after delivering {} bytes)",
-            self.source, self.report.bytes
-        )
-    }
-}
-
-impl StdError for CopyError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.source)
-    }
-}
-
-/// Bytes a failed zc copy delivered before its error; `None` if `err` did not come from one.
+/// [`copy`] and [`copy_bidirectional`](crate::copy_bidirectional) return the cause itself, as
+/// `tokio::io::copy` does: the same [`kind`](io::Error::kind),
+/// [`raw_os_error`](io::Error::raw_os_error) and `Display`. [`copy_report`], [`copy_strict`],
+/// [`CopyOptions::copy`] and [`copy_bidirectional_report`](crate::copy_bidirectional_report)
+/// return this type, which adds the count. It converts into the cause with `?` in a function
+/// that returns `io::Result`, and it displays as the cause (its
+/// [`source`](StdError::source) is the cause's), so a log line is the same either way.
 ///
 /// # Examples
 ///
@@ -160,21 +111,80 @@ impl StdError for CopyError {
 /// # futures_lite::future::block_on(async {
 /// let mut src: &[u8] = b"hello";
 /// let mut dst = zc_traits::FuturesIo::new(FailAfter(3));
-/// let err = zc_traits::copy::<zc_traits::Neutral, _, _>(&mut src, &mut dst).await.unwrap_err();
-/// assert_eq!(zc_traits::delivered(&err), Some(3));
+/// let err = zc_traits::copy_report::<zc_traits::Neutral, _, _>(&mut src, &mut dst)
+///     .await
+///     .unwrap_err();
+/// assert_eq!(err.delivered(), 3);
+/// assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+/// let err: std::io::Error = err.into(); // the cause, as `zc::copy` returns it
+/// assert_eq!(err.raw_os_error(), Some(32));
 /// # });
 /// # struct FailAfter(usize);
 /// # impl futures_io::AsyncWrite for FailAfter {
 /// #     fn poll_write(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>, b: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
-/// #         if self.0 == 0 { return std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())); }
+/// #         if self.0 == 0 { return std::task::Poll::Ready(Err(std::io::Error::from_raw_os_error(32))); }
 /// #         let n = b.len().min(self.0); self.0 -= n; std::task::Poll::Ready(Ok(n))
 /// #     }
 /// #     fn poll_flush(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> { std::task::Poll::Ready(Ok(())) }
 /// #     fn poll_close(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> { std::task::Poll::Ready(Ok(())) }
 /// # }
 /// ```
-pub fn delivered(err: &io::Error) -> Option<u64> {
-    CopyError::of(err).map(CopyError::delivered)
+#[derive(Debug)]
+pub struct CopyError {
+    error: io::Error,
+    report: Report,
+}
+
+impl CopyError {
+    pub(crate) fn new(error: io::Error, report: Report) -> CopyError {
+        CopyError { error, report }
+    }
+
+    /// Bytes that reached the destination before the error.
+    pub fn delivered(&self) -> u64 {
+        self.report.bytes
+    }
+
+    /// What the copy had done when it failed: the count and the path.
+    pub fn report(&self) -> Report {
+        self.report
+    }
+
+    /// The cause, as `zc::copy` returns it.
+    pub fn error(&self) -> &io::Error {
+        &self.error
+    }
+
+    /// The cause's kind (`self.error().kind()`).
+    pub fn kind(&self) -> io::ErrorKind {
+        self.error.kind()
+    }
+
+    /// The cause, by value.
+    pub fn into_error(self) -> io::Error {
+        self.error
+    }
+}
+
+/// The cause's own text: the count is in [`CopyError::delivered`], not in the message.
+impl fmt::Display for CopyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+/// Transparent: the source is the cause's source (the cause is not repeated in a chain).
+impl StdError for CopyError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.error.source()
+    }
+}
+
+/// The cause, untouched: `copy_report(..).await?` in a function returning `io::Result`.
+impl From<CopyError> for io::Error {
+    fn from(err: CopyError) -> io::Error {
+        err.error
+    }
 }
 
 /// How a copy runs: strictness, fairness and the buffered path's buffer.
@@ -251,12 +261,16 @@ impl CopyOptions {
     /// # Cancel safety
     ///
     /// As [`copy`](crate::copy).
-    pub fn copy<'a, Rt, S, D>(&self, src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
+    pub fn copy<'a, Rt, S, D>(
+        &self,
+        src: &'a mut S,
+        dst: &'a mut D,
+    ) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
     where
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
-        copy_future(src, dst, *self, |report| report)
+        copy_future(src, dst, *self, |result| result)
     }
 }
 
@@ -274,8 +288,9 @@ impl CopyOptions {
 ///
 /// # Errors
 ///
-/// The first error of either end. The returned `io::Error` keeps the cause's kind and carries
-/// a [`CopyError`] with the bytes delivered before it ([`delivered`](crate::delivered)).
+/// The first error of either end, untouched, as `tokio::io::copy` returns it (same kind,
+/// `raw_os_error` and message). The bytes delivered before it are in the [`CopyError`] of
+/// [`copy_report`], which takes the same arguments.
 ///
 /// # Cancel safety
 ///
@@ -299,19 +314,23 @@ impl CopyOptions {
 /// assert_eq!((n, &out[..]), (5, &b"hello"[..]));
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub fn copy<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, u64>
+pub fn copy<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, io::Result<u64>>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    copy_future(src, dst, CopyOptions::new(), |report| report.bytes())
+    copy_future(src, dst, CopyOptions::new(), |result| {
+        result.map(|report| report.bytes()).map_err(io::Error::from)
+    })
 }
 
 /// [`copy`], returning a [`Report`] that says which path moved the bytes.
 ///
 /// # Errors
 ///
-/// As [`copy`].
+/// A [`CopyError`]: the error [`copy`] would return, and the [`Report`] of what was done
+/// before it ([`CopyError::delivered`], Go's `(n, err)`). `?` turns it back into that
+/// `io::Error`.
 ///
 /// # Cancel safety
 ///
@@ -330,34 +349,40 @@ where
 /// assert!(report.path().is_zero_copy()); // copy_file_range on Linux
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub fn copy_report<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
+pub fn copy_report<'a, Rt, S, D>(
+    src: &'a mut S,
+    dst: &'a mut D,
+) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    copy_future(src, dst, CopyOptions::new(), |report| report)
+    copy_future(src, dst, CopyOptions::new(), |result| result)
 }
 
 /// [`copy_report`] in strict mode: only kernel paths, else `ErrorKind::Unsupported`.
 ///
 /// # Errors
 ///
-/// As [`copy`], and `ErrorKind::Unsupported` (before any byte moved) when no kernel path fits
-/// the two ends, with the reason in the message.
+/// As [`copy_report`], and `ErrorKind::Unsupported` (before any byte moved) when no kernel
+/// path fits the two ends, with the reason in the message.
 ///
 /// # Cancel safety
 ///
 /// As [`copy`].
-pub fn copy_strict<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, Report>
+pub fn copy_strict<'a, Rt, S, D>(
+    src: &'a mut S,
+    dst: &'a mut D,
+) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
 where
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
-    copy_future(src, dst, CopyOptions::new().strict(true), |report| report)
+    copy_future(src, dst, CopyOptions::new().strict(true), |result| result)
 }
 
-/// The future of [`copy`] (which resolves to the bytes delivered, `T` = `u64`), and of
-/// [`copy_report`], [`copy_strict`] and [`CopyOptions::copy`] (`T` = [`Report`]).
+/// The future of [`copy`] (its output `T` is `io::Result<u64>`), and of [`copy_report`],
+/// [`copy_strict`] and [`CopyOptions::copy`] (`T` is `Result<Report, CopyError>`).
 ///
 /// It holds the two ends by `&mut` and the copy's own state, so it is `Unpin`, and it is
 /// `Send` when both ends are: a copy between two tokio streams can be `tokio::spawn`ed.
@@ -374,11 +399,11 @@ pub struct CopyFuture<'a, S: ?Sized, D: ?Sized, T> {
     // future is made leaves the `Future` impl without trait bounds, so an end that is not a
     // zc endpoint is reported once, at the argument, and not again at the call and `.await`.
     poll: PollCopy<S, D>,
-    output: fn(Report) -> T,
+    output: fn(Result<Report, CopyError>) -> T,
 }
 
 type PollCopy<S, D> =
-    fn(&mut CopyState, &mut Context<'_>, &mut S, &mut D) -> Poll<io::Result<Report>>;
+    fn(&mut CopyState, &mut Context<'_>, &mut S, &mut D) -> Poll<Result<Report, CopyError>>;
 
 // A free function rather than `CopyFuture::new`, so that rustc's "use the `new` associated
 // function" hint never points a user at it.
@@ -386,7 +411,7 @@ fn copy_future<'a, Rt, S, D, T>(
     src: &'a mut S,
     dst: &'a mut D,
     opts: CopyOptions,
-    output: fn(Report) -> T,
+    output: fn(Result<Report, CopyError>) -> T,
 ) -> CopyFuture<'a, S, D, T>
 where
     S: Source<Rt> + ?Sized,
@@ -402,12 +427,12 @@ where
 }
 
 impl<S: ?Sized, D: ?Sized, T> Future for CopyFuture<'_, S, D, T> {
-    type Output = io::Result<T>;
+    type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let report = ready!((this.poll)(&mut this.state, cx, this.src, this.dst))?;
-        Poll::Ready(Ok((this.output)(report)))
+        let result = ready!((this.poll)(&mut this.state, cx, this.src, this.dst));
+        Poll::Ready((this.output)(result))
     }
 }
 
@@ -560,16 +585,12 @@ impl CopyState {
         }
     }
 
-    fn fail(&mut self, err: io::Error) -> io::Error {
+    fn fail(&mut self, error: io::Error) -> CopyError {
         self.stage = Stage::Done;
         if let Some(kernel) = &mut self.kernel {
             kernel.release();
         }
-        CopyError {
-            source: err,
-            report: self.report(),
-        }
-        .into_io()
+        CopyError::new(error, self.report())
     }
 
     /// Leaves the kernel stage for the buffered one, or fails in strict mode.
@@ -590,7 +611,7 @@ impl CopyState {
         cx: &mut Context<'_>,
         src: &mut S,
         dst: &mut D,
-    ) -> Poll<io::Result<Report>>
+    ) -> Poll<Result<Report, CopyError>>
     where
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,

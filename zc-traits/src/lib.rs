@@ -70,8 +70,8 @@ mod wrappers;
 #[doc(hidden)]
 pub use adapter::__futures_io;
 pub use copy::{
-    copy, copy_report, copy_strict, delivered, CopyError, CopyFuture, CopyOptions, CopyPath,
-    Report, DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
+    copy, copy_report, copy_strict, CopyError, CopyFuture, CopyOptions, CopyPath, Report,
+    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
 };
 pub use endpoint::{
     Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher, WriterTo,

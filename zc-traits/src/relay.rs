@@ -7,7 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::copy::{CopyOptions, CopyState, Report};
+use crate::copy::{CopyError, CopyOptions, CopyState, Report};
 use crate::endpoint::{Sink, Source};
 
 /// Relays `a` ⇄ `b` until both directions reach EOF, and returns the bytes moved each way
@@ -21,8 +21,9 @@ use crate::endpoint::{Sink, Source};
 ///
 /// # Errors
 ///
-/// The first error of either direction ends the relay; the error carries a
-/// [`CopyError`](crate::CopyError) with that direction's count.
+/// The first error of either direction ends the relay, untouched, as with
+/// `tokio::io::copy_bidirectional`; [`copy_bidirectional_report`] also gives that direction's
+/// count.
 ///
 /// # Cancel safety
 ///
@@ -60,19 +61,24 @@ use crate::endpoint::{Sink, Source};
 pub fn copy_bidirectional<'a, Rt, A, B>(
     a: &'a mut A,
     b: &'a mut B,
-) -> RelayFuture<'a, A, B, (u64, u64)>
+) -> RelayFuture<'a, A, B, io::Result<(u64, u64)>>
 where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    relay_future(a, b, |(ab, ba)| (ab.bytes(), ba.bytes()))
+    relay_future(a, b, |result| {
+        result
+            .map(|(ab, ba)| (ab.bytes(), ba.bytes()))
+            .map_err(io::Error::from)
+    })
 }
 
 /// [`copy_bidirectional`], returning each direction's [`Report`].
 ///
 /// # Errors
 ///
-/// As [`copy_bidirectional`].
+/// The first error of either direction, as a [`CopyError`] with that direction's
+/// [`Report`] (see [`copy_report`](crate::copy_report)).
 ///
 /// # Cancel safety
 ///
@@ -80,12 +86,12 @@ where
 pub fn copy_bidirectional_report<'a, Rt, A, B>(
     a: &'a mut A,
     b: &'a mut B,
-) -> RelayFuture<'a, A, B, (Report, Report)>
+) -> RelayFuture<'a, A, B, Result<(Report, Report), CopyError>>
 where
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
-    relay_future(a, b, |reports| reports)
+    relay_future(a, b, |result| result)
 }
 
 #[derive(Debug)]
@@ -112,7 +118,7 @@ impl Direction {
         cx: &mut Context<'_>,
         src: &mut S,
         dst: &mut D,
-    ) -> Poll<io::Result<Report>>
+    ) -> Poll<Result<Report, CopyError>>
     where
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
@@ -127,7 +133,7 @@ impl Direction {
                     let report = *report;
                     // EOF from this direction's source: tell the peer with a half-close, so
                     // it can finish the other direction.
-                    ready!(dst.poll_shutdown(cx))?;
+                    ready!(dst.poll_shutdown(cx)).map_err(|e| CopyError::new(e, report))?;
                     self.phase = Phase::Done(report);
                 }
                 Phase::Done(report) => return Poll::Ready(Ok(*report)),
@@ -149,7 +155,7 @@ impl Directions {
         cx: &mut Context<'_>,
         a: &mut A,
         b: &mut B,
-    ) -> Poll<io::Result<(Report, Report)>>
+    ) -> Poll<Result<(Report, Report), CopyError>>
     where
         A: Source<Rt> + Sink<Rt> + ?Sized,
         B: Source<Rt> + Sink<Rt> + ?Sized,
@@ -163,8 +169,8 @@ impl Directions {
     }
 }
 
-/// The future of [`copy_bidirectional`] (`T` = `(u64, u64)`) and
-/// [`copy_bidirectional_report`] (`T` = `(Report, Report)`).
+/// The future of [`copy_bidirectional`] (its output `T` is `io::Result<(u64, u64)>`) and
+/// [`copy_bidirectional_report`] (`T` is `Result<(Report, Report), CopyError>`).
 ///
 /// It holds the two ends by `&mut` and the relay's own state, so it is `Unpin`, and it is
 /// `Send` when both ends are.
@@ -180,17 +186,21 @@ pub struct RelayFuture<'a, A: ?Sized, B: ?Sized, T> {
     // `Directions::poll_both` for the `Rt` the ends were checked against: as in
     // `CopyFuture`, the `Future` impl has no trait bounds, so a wrong end is reported once.
     poll: PollBoth<A, B>,
-    output: fn((Report, Report)) -> T,
+    output: fn(Result<(Report, Report), CopyError>) -> T,
 }
 
-type PollBoth<A, B> =
-    fn(&mut Directions, &mut Context<'_>, &mut A, &mut B) -> Poll<io::Result<(Report, Report)>>;
+type PollBoth<A, B> = fn(
+    &mut Directions,
+    &mut Context<'_>,
+    &mut A,
+    &mut B,
+) -> Poll<Result<(Report, Report), CopyError>>;
 
 // A free function, as `copy_future` is.
 fn relay_future<'a, Rt, A, B, T>(
     a: &'a mut A,
     b: &'a mut B,
-    output: fn((Report, Report)) -> T,
+    output: fn(Result<(Report, Report), CopyError>) -> T,
 ) -> RelayFuture<'a, A, B, T>
 where
     A: Source<Rt> + Sink<Rt> + ?Sized,
@@ -211,12 +221,12 @@ where
 impl<A: ?Sized, B: ?Sized, T> Unpin for RelayFuture<'_, A, B, T> {}
 
 impl<A: ?Sized, B: ?Sized, T> Future for RelayFuture<'_, A, B, T> {
-    type Output = io::Result<T>;
+    type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let reports = ready!((this.poll)(&mut this.directions, cx, this.a, this.b))?;
-        Poll::Ready(Ok((this.output)(reports)))
+        let result = ready!((this.poll)(&mut this.directions, cx, this.a, this.b));
+        Poll::Ready((this.output)(result))
     }
 }
 

@@ -16,26 +16,22 @@ use rustix::io::Errno;
 use support::reliability::*;
 use support::*;
 use zc_traits::{
-    copy_report, copy_strict, delivered, CopyError, CopyOptions, CopyPath, Limited, Neutral,
-    Report, Source,
+    copy_report, copy_strict, CopyError, CopyOptions, CopyPath, Limited, Neutral, Report, Source,
 };
 
-/// The errno behind a copy's error.
-fn errno_of(err: &io::Error) -> Option<i32> {
-    CopyError::of(err)
-        .map(|e| e.cause().raw_os_error())
-        .unwrap_or(err.raw_os_error())
-}
-
 /// Asserts a clear failure before any byte moved, with the errno named.
-fn assert_refused(result: io::Result<Report>, errno: Errno, what: &str) {
+fn assert_refused(result: Result<Report, CopyError>, errno: Errno, what: &str) {
     let err = result.expect_err(what);
-    assert_eq!(errno_of(&err), Some(errno.raw_os_error()), "{what}: {err}");
-    assert_eq!(delivered(&err), Some(0), "{what}");
+    assert_eq!(
+        err.error().raw_os_error(),
+        Some(errno.raw_os_error()),
+        "{what}: {err}"
+    );
+    assert_eq!(err.delivered(), 0, "{what}");
 }
 
 /// Copies `src` into a TCP socket and returns the result and the bytes that arrived.
-fn to_socket<S: Source<Aio>>(src: &mut S) -> (io::Result<Report>, Vec<u8>) {
+fn to_socket<S: Source<Aio>>(src: &mut S) -> (Result<Report, CopyError>, Vec<u8>) {
     let (mut tx, mut rx) = tcp_pair();
     run(future::zip(
         async {
@@ -159,7 +155,7 @@ fn destination_shut_down_for_writing_is_broken_pipe_on_every_path() {
         };
         let err = result.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "source {source}");
-        assert_eq!(delivered(&err), Some(0));
+        assert_eq!(err.delivered(), 0);
     }
 }
 
@@ -188,9 +184,9 @@ fn destination_whose_peer_closed_is_a_peer_error_not_a_hang() {
             }
         };
         let err = result.unwrap_err();
-        assert!(is_peer_gone(&err), "source {source}: {err:?}");
+        assert!(is_peer_gone(err.kind()), "source {source}: {err:?}");
         // The first segment may be accepted by the kernel before the peer's reset comes back.
-        assert!(delivered(&err).unwrap() < data.len() as u64);
+        assert!(err.delivered() < data.len() as u64);
     }
 }
 
@@ -215,7 +211,7 @@ fn source_whose_peer_reset_is_a_peer_error_or_empty() {
     let mut dst = tempfile::tempfile().unwrap();
     let err = run(copy_report(&mut src, &mut dst)).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err:?}");
-    assert_eq!(delivered(&err), Some(0));
+    assert_eq!(err.delivered(), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +451,7 @@ fn limits_past_2_and_4_gib_stop_at_the_end_of_a_sparse_file() {
         ))
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-        assert_eq!(delivered(&err), Some(3 * MIB));
+        assert_eq!(err.delivered(), 3 * MIB);
         assert!(content(&mut dst) == expected_range(&marks, start, 3 * MIB));
     }
 }
@@ -519,7 +515,7 @@ fn assert_refused_as_same_file(mut src: File, mut dst: File, path: &std::path::P
         .expect_err("a copy that feeds itself must be refused");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
     assert!(err.to_string().contains("same file"), "{err}");
-    assert_eq!(delivered(&err), Some(0));
+    assert_eq!(err.delivered(), 0);
     assert_eq!(
         std::fs::metadata(path).unwrap().len(),
         before,

@@ -14,7 +14,7 @@ use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
 use support::reliability::*;
 use support::*;
 use zc_traits::diagnostics::{pipes_open, pipes_pooled};
-use zc_traits::{copy_bidirectional, delivered, CopyOptions, CopyPath, Limited, Report, Sink};
+use zc_traits::{copy_bidirectional, CopyError, CopyOptions, CopyPath, Limited, Report, Sink};
 
 /// Every path a copy can take, with the ends that lead to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,7 +113,7 @@ async fn feed(mut tx: Writer, data: &[u8]) {
 fn check_outcome(
     route: Route,
     stop: Stop,
-    outcome: &Option<io::Result<Report>>,
+    outcome: &Option<Result<Report, CopyError>>,
     arrived: u64,
     selected: u64,
 ) -> u64 {
@@ -132,8 +132,8 @@ fn check_outcome(
                 matches!(stop, Stop::PeerLeaves),
                 "{route:?} {stop:?}: {err:?}"
             );
-            assert!(is_peer_gone(err), "{route:?}: {err:?}");
-            delivered(err).unwrap()
+            assert!(is_peer_gone(err.kind()), "{route:?}: {err:?}");
+            err.delivered()
         }
     };
     if matches!(stop, Stop::PeerLeaves) {

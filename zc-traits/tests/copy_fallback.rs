@@ -64,12 +64,11 @@ fn directory_source_is_a_clear_error() {
     let mut src = File::open(dir.path()).unwrap();
     let mut dst = tempfile::tempfile().unwrap();
     let err = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
-    let cause = zc_traits::CopyError::of(&err).unwrap().cause();
     assert_eq!(
-        cause.raw_os_error(),
+        err.error().raw_os_error(),
         Some(rustix::io::Errno::ISDIR.raw_os_error())
     );
-    assert_eq!(zc_traits::delivered(&err), Some(0));
+    assert_eq!(err.delivered(), 0);
 }
 
 #[test]
@@ -181,7 +180,7 @@ fn failed_copy_reports_the_bytes_delivered_before_the_error() {
     let mut dst = FuturesIo::new(FailingWriter { budget: 12_345 });
     let err = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
-    assert_eq!(zc_traits::delivered(&err), Some(12_345));
+    assert_eq!(err.delivered(), 12_345);
 }
 
 #[test]

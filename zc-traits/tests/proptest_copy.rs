@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use support::reliability::*;
 use support::*;
 use zc_traits::{
-    delivered, BufReader, CopyOptions, CopyPath, Limited, Report, Sink, Source,
+    BufReader, CopyError, CopyOptions, CopyPath, Limited, Report, Sink, Source,
     DEFAULT_MAX_PER_POLL,
 };
 
@@ -244,7 +244,7 @@ fn selected(available: usize, limit: Option<(u64, bool)>) -> usize {
 /// Checks the copy's outcome: `Ok` with the exact count, or `UnexpectedEof` with the exact
 /// count when an exact limit reached past the end.
 fn check_outcome(
-    result: &io::Result<Report>,
+    result: &Result<Report, CopyError>,
     expected_count: usize,
     limit: Option<(u64, bool)>,
     available: usize,
@@ -260,7 +260,7 @@ fn check_outcome(
         Err(err) => {
             assert!(short_exact, "unexpected error: {err:?}");
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-            assert_eq!(delivered(err), Some(expected_count as u64), "count");
+            assert_eq!(err.delivered(), expected_count as u64, "count");
         }
     }
 }
@@ -545,7 +545,7 @@ proptest! {
             }
         };
         prop_assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-        prop_assert_eq!(delivered(&err), Some(fail_at as u64));
+        prop_assert_eq!(err.delivered(), fail_at as u64);
         prop_assert!(writer.accepted[..] == data[..fail_at]);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use zc::{CopyFuture, Report, Sink, Source};
+use zc::{CopyError, CopyFuture, Report, Sink, Source};
 
 /// Any runtime, any pair of ends.
 async fn send_all<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<u64>
@@ -35,11 +35,12 @@ where
     tokio::spawn(async move { zc::copy(&mut src, &mut dst).await })
 }
 
-/// The copy's future is a named type, for a struct field or a manual `Future` impl.
+/// The copy's future is a named type, for a struct field or a manual `Future` impl; its
+/// `CopyError` turns into the `io::Error` of `main` with `?`.
 fn report_future<'a>(
     src: &'a mut &'static [u8],
     dst: &'a mut Vec<u8>,
-) -> CopyFuture<'a, &'static [u8], Vec<u8>, Report> {
+) -> CopyFuture<'a, &'static [u8], Vec<u8>, Result<Report, CopyError>> {
     zc::copy_report::<zc::Neutral, _, _>(src, dst)
 }
 

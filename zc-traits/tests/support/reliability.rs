@@ -224,9 +224,9 @@ pub fn small_buffers(fd: std::os::fd::BorrowedFd<'_>, bytes: usize) {
 }
 
 /// `io::Error` kinds a peer that went away may produce.
-pub fn is_peer_gone(err: &io::Error) -> bool {
+pub fn is_peer_gone(kind: io::ErrorKind) -> bool {
     matches!(
-        err.kind(),
+        kind,
         io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
     )
 }
