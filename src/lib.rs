@@ -59,12 +59,15 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// docs.rs builds with `--cfg docsrs` on nightly: label each runtime's items with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use zc_traits::*;
 
 /// tokio: `zc::copy` takes tokio's own `File`, `TcpStream`, `UnixStream` and pipes (see
 /// `zc_tokio`). Re-exporting from `zc_tokio` also links its endpoint implementations.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 #[allow(deprecated)]
 pub use zc_tokio::{Tokio, TokioBuffered, TokioIo};
 
@@ -72,10 +75,12 @@ pub use zc_tokio::{Tokio, TokioBuffered, TokioIo};
 /// `Async<T>` sockets and pipes (see `zc_smol`). Re-exporting from `zc_smol` also links its
 /// endpoint implementations.
 #[cfg(feature = "smol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub use zc_smol::Smol;
 
 /// async-std: `zc::copy` takes async-std's own `fs::File`, `net::TcpStream` and
 /// `os::unix::net::UnixStream` (see `zc_async_std`; async-std is discontinued, new code should
 /// prefer smol). Re-exporting from `zc_async_std` also links its endpoint implementations.
 #[cfg(feature = "async-std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use zc_async_std::AsyncStd;

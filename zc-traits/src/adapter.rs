@@ -1,8 +1,14 @@
 //! Shared by the adapter crates: the endpoint impls of the `futures_io` wrappers that several
 //! runtimes use (futures-lite's and async-std's `BufReader` and `Take`), written once.
 
+/// The `futures_io` traits the macro below names, for adapter crates that do not depend on
+/// `futures_io` themselves. A module of this crate rather than a re-export of the `futures_io`
+/// crate, so that `doc(hidden)` belongs to the item and also hides it where a crate re-exports
+/// this one with a glob (the facade `zc`).
 #[doc(hidden)]
-pub use futures_io as __futures_io;
+pub mod __futures_io {
+    pub use futures_io::{AsyncBufRead, AsyncRead};
+}
 
 /// Implements [`Source<$rt>`](crate::Source) for a runtime's `BufReader` and `Take` types that
 /// follow futures-lite's API (`buffer`, `get_ref`, `get_mut`, `limit`, `set_limit`, and
