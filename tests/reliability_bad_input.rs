@@ -5,6 +5,7 @@
 mod support;
 
 use std::fs::{File, OpenOptions};
+use std::future::poll_fn;
 use std::io;
 use std::os::unix::fs::FileExt;
 
@@ -12,7 +13,7 @@ use futures_lite::future::zip;
 use rustix::io::Errno;
 use support::reliability::*;
 use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
-use zc::{CopyError, CopyPath, Limited, Report};
+use zc::{BufReader, CopyError, CopyPath, Limited, Report, Source};
 
 support::reliability::per_runtime!(
     directory_as_source_is_eisdir,
@@ -94,6 +95,26 @@ fn read_only_destination_is_ebadf<H: Harness>() {
         )
         .await;
         assert_refused(H::NAME, result, Errno::BADF);
+        // slice → file (its `WriterTo`), and a `BufReader`'s buffered bytes → file: the
+        // runtime's file would accept them into its write-behind buffer and fail later, but
+        // nothing reached the fd, so the count is 0.
+        let mut dst = H::file(File::open(&path).unwrap());
+        let result = zc::copy_report(&mut &data[..], &mut dst).await;
+        assert_refused(&format!("{}: slice", H::NAME), result, Errno::BADF);
+        let mut reader = BufReader::new(H::file(file_with(&data)));
+        let mut first = [0u8; 1];
+        poll_fn(|cx| Source::<H::Rt>::poll_read(&mut reader, cx, &mut first))
+            .await
+            .unwrap();
+        assert_eq!(
+            reader.buffer().len(),
+            8191,
+            "{}: the reader holds bytes",
+            H::NAME
+        );
+        let mut dst = H::file(File::open(&path).unwrap());
+        let result = zc::copy_report(&mut reader, &mut dst).await;
+        assert_refused(&format!("{}: BufReader", H::NAME), result, Errno::BADF);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
     });
 }

@@ -269,3 +269,34 @@ async fn tokio_io_wrapper_takes_the_buffered_path() {
     let err = zc::copy_strict(&mut file, &mut dst).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
 }
+
+#[tokio::test]
+async fn errors_are_those_of_tokio_io_copy() {
+    let same = |what: &str, zc: std::io::Error, tokio: std::io::Error| {
+        assert_eq!(
+            (zc.kind(), zc.raw_os_error(), zc.to_string()),
+            (tokio.kind(), tokio.raw_os_error(), tokio.to_string()),
+            "{what}"
+        );
+    };
+    // EPIPE: a file into a socket shut down for writing.
+    let data = pattern(100_000);
+    let (mut tx, _rx) = H::tcp_pair();
+    shutdown(&mut tx).await;
+    let mut file = tokio::fs::File::from_std(file_with(&data));
+    let tokio_err = tokio::io::copy(&mut file, &mut tx).await.unwrap_err();
+    let mut file = tokio::fs::File::from_std(file_with(&data));
+    let zc_err = zc::copy(&mut file, &mut tx).await.unwrap_err();
+    assert_eq!(zc_err.raw_os_error(), Some(32));
+    same("EPIPE", zc_err, tokio_err);
+    // EBADF: a slice into a read-only tokio file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read-only");
+    std::fs::write(&path, b"").unwrap();
+    let mut dst = tokio::fs::File::open(&path).await.unwrap();
+    let tokio_err = tokio::io::copy(&mut &data[..], &mut dst).await.unwrap_err();
+    let mut dst = tokio::fs::File::open(&path).await.unwrap();
+    let zc_err = zc::copy(&mut &data[..], &mut dst).await.unwrap_err();
+    assert_eq!(zc_err.raw_os_error(), Some(9));
+    same("EBADF", zc_err, tokio_err);
+}

@@ -511,6 +511,34 @@ fn on_file_sink_fd<Rt, D: Sink<Rt> + ?Sized, T>(
     }
 }
 
+/// A file destination as [`WriterTo`](crate::WriterTo) sees it: written with `write(2)` on its
+/// fd (after `poll_prepare_sink`), not through its own `poll_write`. A runtime's file accepts
+/// bytes into a write-behind buffer and reports the error of writing them on a later call, so
+/// a count of bytes it accepted is not a count of bytes delivered; a write on the fd is.
+struct FileSink<'a, D: ?Sized>(&'a mut D);
+
+impl<Rt, D: Sink<Rt> + ?Sized> Sink<Rt> for FileSink<'_, D> {
+    fn poll_write(&mut self, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(on_file_sink_fd(self.0, |fd| sys::write_at_offset(fd, buf)))
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_shutdown(cx)
+    }
+
+    fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_prepare_sink(cx)
+    }
+
+    fn raw_sink(&mut self) -> Option<RawEnd<'_, Rt>> {
+        self.0.raw_sink()
+    }
+}
+
 /// Reads a file source at its fd offset without moving it, within the source's limit.
 /// `Ok(0)` is the end: of the limit, or of the file (then `advance` may refuse it).
 fn read_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S, buf: &mut [u8]) -> io::Result<usize> {
@@ -550,9 +578,10 @@ pub(crate) struct CopyState {
     file_src: bool,
     /// `buf[pos..cap]` came from `file_src`'s fd and its offset has not passed them yet.
     buf_at_offset: bool,
-    /// The destination is a regular file written at its fd offset: the buffered path writes
-    /// its fd directly, so a failed write is never counted as delivered (a runtime's file
-    /// accepts bytes into its own buffer and reports the error of writing them later).
+    /// The destination is a regular file written at its fd offset: every user-space write
+    /// (the buffered path, a buffered reader's drain, a `WriterTo` through `FileSink`) goes
+    /// to its fd, so a failed write is never counted as delivered (a runtime's file accepts
+    /// bytes into its own buffer and reports the error of writing them later).
     file_dst: bool,
 }
 
@@ -638,16 +667,25 @@ impl CopyState {
             match self.stage {
                 Stage::WriterTo => {
                     // Strict mode wants the kernel, and WriterTo/ReaderFrom run in user space.
-                    let writer = if self.opts.strict {
-                        None
-                    } else {
-                        src.writer_to()
-                    };
-                    let Some(writer) = writer else {
+                    if self.opts.strict || src.writer_to().is_none() {
                         self.stage = Stage::ReaderFrom;
                         continue;
+                    }
+                    if !self.file_dst && matches!(dst.raw_sink(), Some(RawEnd::Direct(_))) {
+                        // A file destination is written at its fd, so that only bytes that
+                        // reached it count (see `FileSink`).
+                        ready!(dst.poll_prepare_sink(cx))?;
+                        self.file_dst = is_file_sink(dst);
+                    }
+                    let Some(writer) = src.writer_to() else {
+                        unreachable!("the source answered writer_to just above");
                     };
-                    let handoff = ready!(writer.poll_write_to(cx, &mut dst, &mut self.progress))?;
+                    let handoff = if self.file_dst {
+                        let mut sink = FileSink(&mut dst);
+                        ready!(writer.poll_write_to(cx, &mut sink, &mut self.progress))?
+                    } else {
+                        ready!(writer.poll_write_to(cx, &mut dst, &mut self.progress))?
+                    };
                     self.stage = self.after_handoff(handoff, CopyPath::WriterTo, Stage::ReaderFrom);
                 }
                 Stage::ReaderFrom => {
@@ -700,6 +738,9 @@ impl CopyState {
                              destination writes inside the range still to be read",
                         )));
                     }
+                    // A buffered reader's bytes go to a file at its fd, as the buffered path's.
+                    self.file_dst =
+                        matches!(d, RawEnd::Direct(_)) && kinds.1 == sys::Kind::RegularFile;
                     match kernel::plans(&s, &d, kinds) {
                         Ok((plans, src_kind, dst_kind)) => {
                             self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));
@@ -720,7 +761,11 @@ impl CopyState {
                             break;
                         }
                         ready!(self.progress.poll_budget(cx));
-                        let n = ready!(interrupted_is_pending(dst.poll_write(cx, pending), cx))?;
+                        let n = if self.file_dst {
+                            on_file_sink_fd(dst, |fd| sys::write_at_offset(fd, pending))?
+                        } else {
+                            ready!(interrupted_is_pending(dst.poll_write(cx, pending), cx))?
+                        };
                         if n == 0 {
                             return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
                         }
