@@ -25,6 +25,14 @@
 //! `tokio::io::copy` does; the others fail with a [`CopyError`], which adds the bytes delivered
 //! before it ([`CopyError::delivered`]) and converts back into the cause with `?`.
 //!
+//! # A closed peer is an error, never a SIGPIPE
+//!
+//! A copy into a socket whose peer closed or reset, or into a pipe without readers, fails with
+//! `BrokenPipe`/`ConnectionReset` and the count, whatever SIGPIPE's disposition: where it is
+//! ignored (the Rust default) zc does no extra work, and where it is not, zc blocks it on the
+//! calling thread around each `sendfile`/`splice` and takes the signal the call raised. See
+//! `zc_traits`'s crate documentation, section "SIGPIPE".
+//!
 //! # Misuse does not compile
 //!
 //! Both ends are checked where the copy is written, once, and the error says what to do: a

@@ -230,14 +230,15 @@ impl Kernel {
             Plan::Sendfile => {
                 let input = src.fd();
                 let slot = &mut self.dst_watch;
-                ready!(poll_write_leg(cx, dst, slot, dst_kind, &mut |out, cap| {
-                    sys::sendfile(out, input, want.min(cap))
+                let guard = may_raise_sigpipe(dst_kind);
+                ready!(poll_write_leg(cx, dst, slot, &mut |out| {
+                    sys::sendfile(out, input, want, guard)
                 }))
             }
             Plan::SpliceDirect => {
                 let out = dst.fd();
                 ready!(poll_read_leg(cx, src, &mut self.src_watch, &mut |input| {
-                    sys::splice(input, out, want)
+                    sys::splice(input, out, want, false)
                 }))
             }
             Plan::SplicePooled => return self.poll_pooled(cx, src, dst, want),
@@ -304,16 +305,10 @@ impl Kernel {
             // Empty the pipe before refilling it, so its bytes leave in order and a pipe
             // that holds bytes is never shared.
             let (pipe_out, in_pipe) = (pipe.read_end(), self.in_pipe);
-            let result = match dst {
-                RawEnd::Direct(out) => sys::splice(pipe_out, out, in_pipe),
-                dst => ready!(poll_write_leg(
-                    cx,
-                    dst,
-                    &mut self.dst_watch,
-                    self.dst_kind,
-                    &mut |out, cap| sys::splice(pipe_out, out, in_pipe.min(cap))
-                )),
-            };
+            let guard = may_raise_sigpipe(self.dst_kind);
+            let result = ready!(poll_write_leg(cx, dst, &mut self.dst_watch, &mut |out| {
+                sys::splice(pipe_out, out, in_pipe, guard)
+            }));
             return Poll::Ready(match result {
                 Ok(0) => Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
@@ -328,8 +323,9 @@ impl Kernel {
             });
         }
         let (pipe_in, len) = (pipe.write_end(), want.min(pipe.capacity()));
+        // zc's own pipe has a reader (zc): filling it never raises SIGPIPE.
         let result = ready!(poll_read_leg(cx, src, &mut self.src_watch, &mut |input| {
-            sys::splice(input, pipe_in, len)
+            sys::splice(input, pipe_in, len, false)
         }));
         Poll::Ready(match result {
             Ok(0) => Ok(Step::Eof),
@@ -350,6 +346,12 @@ impl Drop for Kernel {
         // A copy dropped mid-way (cancelled) closes a pipe that still holds bytes.
         self.release();
     }
+}
+
+/// Whether a write into a destination of this kind can raise SIGPIPE: into a socket or a
+/// pipe (and, to be safe, into anything that is not a regular file).
+fn may_raise_sigpipe(kind: Kind) -> bool {
+    kind != Kind::RegularFile
 }
 
 fn src_fd_if_file<'a, Rt>(src: &RawEnd<'a, Rt>, kind: Kind) -> Option<BorrowedFd<'a>> {
@@ -400,25 +402,16 @@ fn poll_read_leg<Rt>(
     }
 }
 
-/// Runs `op` on the destination fd: at once for a direct fd, on writability for a polled one,
-/// after checking that the write cannot raise `SIGPIPE`; `op` gets the most bytes it may
-/// write (see [`sys::probe_peer`]).
+/// Runs `op` on the destination fd: at once for a direct fd, on writability for a polled one.
 fn poll_write_leg<Rt>(
     cx: &mut Context<'_>,
     dst: RawEnd<'_, Rt>,
     slot: &mut Option<Watch>,
-    kind: Kind,
-    op: &mut dyn FnMut(BorrowedFd<'_>, usize) -> io::Result<usize>,
+    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
-    let mut checked = |fd: BorrowedFd<'_>| {
-        let cap = sys::probe_peer(fd, kind)?;
-        op(fd, cap)
-    };
     match dst {
-        RawEnd::Direct(fd) => Poll::Ready(checked(fd)),
-        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, &mut checked),
-        RawEnd::Watched(fd, watcher) => {
-            poll_watched(cx, fd, watcher, slot, Interest::Writable, &mut checked)
-        }
+        RawEnd::Direct(fd) => Poll::Ready(op(fd)),
+        RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, op),
+        RawEnd::Watched(fd, watcher) => poll_watched(cx, fd, watcher, slot, Interest::Writable, op),
     }
 }

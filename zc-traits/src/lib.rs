@@ -36,6 +36,29 @@
 //! A copy moves at most [`DEFAULT_MAX_PER_POLL`] bytes per poll and then yields, so one large
 //! transfer cannot starve the other tasks of its thread.
 //!
+//! # SIGPIPE
+//!
+//! `sendfile(2)` and `splice(2)` take no `MSG_NOSIGNAL`: writing into a socket whose peer is
+//! gone, or into a pipe without readers, raises SIGPIPE, whose default action ends the
+//! process. zc handles it so that a closed or reset peer is always an error
+//! (`BrokenPipe`/`ConnectionReset`, with the count) and never a signal:
+//!
+//! * Where SIGPIPE is ignored (Rust's runtime ignores it before `main`, so this is the usual
+//!   case), the call just fails with `EPIPE`, and zc does no work for SIGPIPE at all.
+//! * Where it is not ignored (its default action restored, or a handler installed), each `sendfile`/`splice` into a socket
+//!   or a pipe runs with SIGPIPE blocked on the calling thread, and a SIGPIPE that the call
+//!   raised is taken off the thread before the mask is restored, so it is never delivered, as
+//!   libcurl and OpenSSL do. That costs two `rt_sigprocmask` per call, and one `read` of a
+//!   signalfd (made once per process) after a call that failed with `EPIPE` or wrote less
+//!   than asked. `nix` makes these calls, as rustix's are `unsafe`.
+//!
+//! The disposition is read from `/proc/self/status` (`SigIgn`) on the first write into a
+//! socket or pipe, and read again when a write comes more than one second after the last
+//! read: a program that changes SIGPIPE's disposition after its first copy is seen within one
+//! second. Where `/proc` cannot be read, every write is protected. A thread that blocks
+//! SIGPIPE itself keeps its mask, and a SIGPIPE a call raised stays pending there, as after
+//! any other write on that thread.
+//!
 //! # Platform-specific behavior
 //!
 //! The kernel paths exist on Linux (and Android). Elsewhere on Unix every copy takes the

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use rustix::fs::{FileType, OFlags};
 use rustix::io::Errno;
-use rustix::net::{SendFlags, SocketType};
+use rustix::net::SocketType;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
 use super::{Call, Kind};
@@ -91,19 +91,46 @@ fn retry_eintr(mut f: impl FnMut() -> rustix::io::Result<usize>) -> io::Result<u
     }
 }
 
+/// `sendfile(2)` of at most `len` bytes from `input`'s offset into `out`, which must not
+/// raise SIGPIPE (see [`sigpipe`](super::sigpipe)) when `out` is a socket or a pipe
+/// (`guard`).
 pub(crate) fn sendfile(
     out: BorrowedFd<'_>,
     input: BorrowedFd<'_>,
     len: usize,
+    guard: bool,
 ) -> io::Result<usize> {
     fault::check(Call::Sendfile)?;
-    retry_eintr(|| rustix::fs::sendfile(out, input, None, len.min(MAX_CHUNK)))
+    let len = len.min(MAX_CHUNK);
+    guarded(guard, len, || rustix::fs::sendfile(out, input, None, len))
 }
 
-pub(crate) fn splice(input: BorrowedFd<'_>, out: BorrowedFd<'_>, len: usize) -> io::Result<usize> {
+/// `splice(2)` of at most `len` bytes; `guard` as for [`sendfile`].
+pub(crate) fn splice(
+    input: BorrowedFd<'_>,
+    out: BorrowedFd<'_>,
+    len: usize,
+    guard: bool,
+) -> io::Result<usize> {
     fault::check(Call::Splice)?;
     let flags = SpliceFlags::MOVE | SpliceFlags::NONBLOCK;
-    retry_eintr(|| rustix::pipe::splice(input, None, out, None, len.min(MAX_CHUNK), flags))
+    let len = len.min(MAX_CHUNK);
+    guarded(guard, len, || {
+        rustix::pipe::splice(input, None, out, None, len, flags)
+    })
+}
+
+/// Runs `call` (retrying `EINTR`), a write of at most `len` bytes, without SIGPIPE if `guard`.
+fn guarded(
+    guard: bool,
+    len: usize,
+    mut call: impl FnMut() -> rustix::io::Result<usize>,
+) -> io::Result<usize> {
+    if guard {
+        super::sigpipe::write_without_sigpipe(len, || retry_eintr(&mut call))
+    } else {
+        retry_eintr(call)
+    }
 }
 
 pub(crate) fn copy_file_range(
@@ -113,56 +140,6 @@ pub(crate) fn copy_file_range(
 ) -> io::Result<usize> {
     fault::check(Call::CopyFileRange)?;
     retry_eintr(|| rustix::fs::copy_file_range(input, None, out, None, len.min(MAX_CHUNK)))
-}
-
-/// The most bytes one sendfile/splice may write into a socket whose peer has shut its
-/// sending side down: one page, which a writable socket takes in a single `sendmsg`.
-const HALF_CLOSED_CHUNK: usize = 4096;
-
-/// Fails with the peer's error instead of letting the next sendfile/splice raise `SIGPIPE`,
-/// and says how many bytes that call may write (`usize::MAX`: no limit).
-///
-/// `sendfile(2)` and `splice(2)` take no `MSG_NOSIGNAL`, so writing into a socket that is shut
-/// down for writing, or whose reset was already reported, raises `SIGPIPE`, and a pipe whose
-/// readers are gone does the same. A zero-length `send(MSG_NOSIGNAL)` checks exactly the
-/// socket's conditions without the signal; `poll` reports `POLLERR` on a widowed pipe.
-///
-/// A peer that closed after sending a FIN (the socket is in `CLOSE_WAIT`) answers the next
-/// bytes with a reset, which the kernel records as `EPIPE`; inside one sendfile/splice call
-/// that makes several `sendmsg`s, the next one then raises `SIGPIPE`. Such a peer cannot be
-/// told from one that only half-closed and still reads, so the call is kept to one page,
-/// which a writable socket takes in one `sendmsg`; the next probe then reports the `EPIPE`.
-/// What remains is a peer whose FIN and reset both arrive during one call: zc cannot block
-/// the signal around the call in safe Rust, and Rust programs ignore `SIGPIPE` anyway.
-pub(crate) fn probe_peer(fd: BorrowedFd<'_>, kind: Kind) -> io::Result<usize> {
-    use rustix::event::{PollFd, PollFlags};
-    let zero = rustix::time::Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    match kind {
-        Kind::StreamSocket => {
-            match rustix::net::send(fd, &[], SendFlags::NOSIGNAL | SendFlags::DONTWAIT) {
-                Ok(_) | Err(Errno::AGAIN) | Err(Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-            let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::RDHUP)];
-            match rustix::event::poll(&mut fds, Some(&zero)) {
-                Ok(_) if fds[0].revents().contains(PollFlags::RDHUP) => Ok(HALF_CLOSED_CHUNK),
-                _ => Ok(usize::MAX),
-            }
-        }
-        Kind::Pipe => {
-            let mut fds = [PollFd::from_borrowed_fd(fd, PollFlags::OUT)];
-            match rustix::event::poll(&mut fds, Some(&zero)) {
-                Ok(_) if fds[0].revents().contains(PollFlags::ERR) => {
-                    Err(io::Error::from(Errno::PIPE))
-                }
-                _ => Ok(usize::MAX),
-            }
-        }
-        Kind::RegularFile | Kind::Other => Ok(usize::MAX),
-    }
 }
 
 /// Whether a regular file has a byte at its current offset, without consuming it.

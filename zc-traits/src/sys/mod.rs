@@ -5,6 +5,8 @@
 mod linux;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) use linux::*;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sigpipe;
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod other;

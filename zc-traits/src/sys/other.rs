@@ -25,11 +25,17 @@ pub(crate) fn sendfile(
     _out: BorrowedFd<'_>,
     _in: BorrowedFd<'_>,
     _len: usize,
+    _guard: bool,
 ) -> io::Result<usize> {
     Err(unsupported())
 }
 
-pub(crate) fn splice(_in: BorrowedFd<'_>, _out: BorrowedFd<'_>, _len: usize) -> io::Result<usize> {
+pub(crate) fn splice(
+    _in: BorrowedFd<'_>,
+    _out: BorrowedFd<'_>,
+    _len: usize,
+    _guard: bool,
+) -> io::Result<usize> {
     Err(unsupported())
 }
 
@@ -39,10 +45,6 @@ pub(crate) fn copy_file_range(
     _len: usize,
 ) -> io::Result<usize> {
     Err(unsupported())
-}
-
-pub(crate) fn probe_peer(_fd: BorrowedFd<'_>, _kind: Kind) -> io::Result<usize> {
-    Ok(usize::MAX)
 }
 
 pub(crate) fn has_more(_fd: BorrowedFd<'_>) -> io::Result<bool> {
