@@ -8,7 +8,7 @@
 //!
 //! | feature | adapter | marker | endpoints |
 //! |---------|---------|--------|-----------|
-//! | `tokio` | `zc-tokio` | `Tokio` | `tokio::fs::File`, `net::{TcpStream, UnixStream}` and their halves, `net::unix::pipe`, `io::{BufReader, Take}` |
+//! | `tokio` | `zc-tokio` | `Tokio` | `tokio::fs::File`, `net::{TcpStream, UnixStream}` and their halves, `net::unix::pipe`, `io::{BufReader, Take, BufWriter, BufStream}`, `io::split` halves |
 //! | `smol` | `zc-smol` | `Smol` | `smol::fs::File`, `smol::net` streams, `smol::Async<T>` sockets and pipes, `io::{BufReader, Take}` |
 //! | `async-std` | `zc-async-std` | `AsyncStd` | `async_std::fs::File`, `net::TcpStream`, `os::unix::net::UnixStream`, `io::{BufReader, Take}` |
 //!

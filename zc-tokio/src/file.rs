@@ -96,17 +96,7 @@ impl Source<Tokio> for File {
 /// As for the [`Source`] impl. An `O_APPEND` file takes the buffered path (the kernel calls
 /// refuse it).
 impl Sink<Tokio> for File {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        AsyncWrite::poll_write(Pin::new(self), cx, buf)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        AsyncWrite::poll_flush(Pin::new(self), cx)
-    }
-
-    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        AsyncWrite::poll_shutdown(Pin::new(self), cx)
-    }
+    sink_by_async_write!();
 
     fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // tokio's `poll_write` returns before the bytes reach the fd; a kernel write must

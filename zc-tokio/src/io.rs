@@ -1,11 +1,15 @@
-//! tokio's I/O wrappers that keep the kernel path (`BufReader`, `Take`), and [`TokioBuffered`]
-//! for any other tokio stream.
+//! tokio's I/O wrappers that keep the kernel path (`BufReader`, `Take`, `BufWriter`,
+//! `BufStream`), the halves of `tokio::io::split`, and [`TokioBuffered`] for any other tokio
+//! stream.
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
-use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, ReadBuf, Take};
+use tokio::io::{
+    AsyncBufRead, AsyncRead, AsyncWrite, BufReader, BufStream, BufWriter, ReadBuf, ReadHalf, Take,
+    WriteHalf,
+};
 use zc_traits::{RawEnd, Sink, Source};
 
 use crate::stream::poll_read_tokio;
@@ -100,6 +104,59 @@ where
         self.set_limit(left);
         self.get_mut().advance(n, eof)
     }
+}
+
+/// A writer that holds bytes in user space before its inner `W` (`BufWriter<W>`,
+/// `BufStream<W>`): the bytes it holds are flushed first, then the kernel path writes into the
+/// fd behind `W` (the dual of the `BufReader` source).
+macro_rules! buffered_sink {
+    ($($(#[$doc:meta])* $ty:ident<$w:ident: $($bound:path),+>;)*) => {$(
+        $(#[$doc])*
+        impl<$w> Sink<Tokio> for $ty<$w>
+        where
+            $w: Sink<Tokio> + $($bound +)+ Unpin,
+        {
+            sink_by_async_write!();
+
+            fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // The kernel writes at the fd: what the buffer holds must be there first.
+                ready!(AsyncWrite::poll_flush(Pin::new(&mut *self), cx))?;
+                self.get_mut().poll_prepare_sink(cx)
+            }
+
+            fn raw_sink(&mut self) -> Option<RawEnd<'_, Tokio>> {
+                self.get_mut().raw_sink()
+            }
+        }
+    )*};
+}
+
+buffered_sink! {
+    /// tokio's buffered writer: its buffer is flushed, then the kernel path writes into `W`'s
+    /// fd. Write a protocol header through the `BufWriter`, then `zc::copy` the body into it:
+    /// `file → BufWriter<TcpStream>` is a `sendfile(2)` after the header.
+    BufWriter<W: AsyncWrite>;
+    /// tokio's buffered stream, as a destination: its write buffer is flushed, then the kernel
+    /// path writes into `RW`'s fd. (As a source it is not a zc endpoint: tokio gives no access
+    /// to the bytes its read buffer holds; read through it, or use `BufReader` and
+    /// `BufWriter` on the stream's halves.)
+    BufStream<RW: AsyncRead, AsyncWrite>;
+}
+
+/// The read half of `tokio::io::split`, through the buffered path: tokio keeps the stream
+/// behind a lock that it lends only to its own reads and writes, so the fd is out of reach.
+/// A `TcpStream`'s or `UnixStream`'s own `split()` / `into_split()` halves keep the kernel
+/// paths.
+impl<T: AsyncRead> Source<Tokio> for ReadHalf<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_read_tokio(Pin::new(self), cx, buf)
+    }
+}
+
+/// The write half of `tokio::io::split`, through the buffered path (see [`ReadHalf`]'s
+/// [`Source`] impl).
+impl<T: AsyncWrite> Sink<Tokio> for WriteHalf<T> {
+    sink_by_async_write!();
 }
 
 /// Any tokio `AsyncRead` / `AsyncWrite` as a zc endpoint of the tokio runtime, through the
@@ -226,15 +283,5 @@ impl<T: AsyncRead + Unpin> Source<Tokio> for TokioBuffered<T> {
 }
 
 impl<T: AsyncWrite + Unpin> Sink<Tokio> for TokioBuffered<T> {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
+    sink_by_async_write!();
 }

@@ -28,6 +28,8 @@
 //! | `net::unix::pipe::Receiver` / `Sender` | `splice` | `sendfile` / `splice` |
 //! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
 //! | `io::Take<R>` | `R`'s kernel path, stopped at the limit | — |
+//! | `io::BufWriter<W>`, `io::BufStream<W>` | — | its buffer first, then `W`'s kernel path |
+//! | `io::ReadHalf<T>` / `io::WriteHalf<T>` (`io::split`) | buffered | buffered |
 //! | [`TokioBuffered<T>`] | buffered | buffered |
 //!
 //! Use it through the facade crate `zc-copy` (library `zc`) with its `tokio` feature, which
@@ -104,6 +106,34 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![cfg(unix)]
+
+/// The byte-level methods of [`Sink<Tokio>`](zc_traits::Sink) for a tokio writer: its own
+/// `AsyncWrite`. (Defined before the modules, which use it.)
+macro_rules! sink_by_async_write {
+    () => {
+        fn poll_write(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+            buf: &[u8],
+        ) -> ::std::task::Poll<::std::io::Result<usize>> {
+            ::tokio::io::AsyncWrite::poll_write(::std::pin::Pin::new(self), cx, buf)
+        }
+
+        fn poll_flush(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            ::tokio::io::AsyncWrite::poll_flush(::std::pin::Pin::new(self), cx)
+        }
+
+        fn poll_shutdown(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            ::tokio::io::AsyncWrite::poll_shutdown(::std::pin::Pin::new(self), cx)
+        }
+    };
+}
 
 mod file;
 mod io;

@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::unix::pipe;
 use tokio::net::{tcp, unix, TcpStream, UnixStream};
 use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
@@ -264,17 +264,7 @@ macro_rules! polled_sink {
     ($($(#[$doc:meta])* $ty:ty),* $(,)?) => {$(
         $(#[$doc])*
         impl Sink<Tokio> for $ty {
-            fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                AsyncWrite::poll_write(Pin::new(self), cx, buf)
-            }
-
-            fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_flush(Pin::new(self), cx)
-            }
-
-            fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_shutdown(Pin::new(self), cx)
-            }
+            sink_by_async_write!();
 
             fn raw_sink(&mut self) -> Option<RawEnd<'_, Tokio>> {
                 Some(RawEnd::Polled(self))
