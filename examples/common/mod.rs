@@ -1,7 +1,10 @@
-//! Code the examples of every runtime share: HTTP/1.1 parsing and formatting, `Range`
-//! handling, safe path resolution, and the proxies' command line. Runtime-independent: the examples do the I/O
-//! with their runtime's API.
+//! Code the examples of every runtime share, written once: the file server and the proxy
+//! (generic over [`rt::Runtime`]), their HTTP, and each runtime's few answers to
+//! [`rt::Runtime`] (`runtimes.rs`). An example file only names its runtime.
 #![allow(dead_code)]
 
+pub mod file_server;
 pub mod http;
 pub mod proxy;
+pub mod rt;
+pub mod runtimes;
