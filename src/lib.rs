@@ -14,8 +14,9 @@
 //!
 //! Naming the adapter here also links its trait implementations into the program, so enable
 //! the feature of each runtime you use. The runtime is inferred from whichever end belongs to
-//! it; a copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`, `Vec<u8>`) names it:
-//! `zc::copy::<zc::Neutral, _, _>(..)`.
+//! it. A copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`, `Vec<u8>`) has no
+//! runtime to infer (`zc::copy` stops with `E0282`, "type annotations needed"): use
+//! [`neutral::copy`] (or name the marker, `zc::copy::<zc::Neutral, _, _>(..)`).
 //!
 //! # Observability and strictness
 //!
@@ -60,7 +61,7 @@
 //! std::io::Write::write_all(&mut src, b"hello, kernel")?;
 //! std::io::Seek::rewind(&mut src)?;
 //! let mut dst = tempfile::tempfile()?;
-//! let report = zc::copy_report::<zc::Neutral, _, _>(&mut src, &mut dst).await?;
+//! let report = zc::neutral::copy_report(&mut src, &mut dst).await?; // two std ends
 //! assert_eq!(report.bytes(), 13);
 //! assert!(report.path().is_zero_copy()); // copy_file_range on Linux
 //! # std::io::Result::Ok(()) }).unwrap();
@@ -71,6 +72,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use zc_traits::*;
+
+pub mod neutral;
 
 /// tokio: `zc::copy` takes tokio's own `File`, `TcpStream`, `UnixStream` and pipes (see
 /// `zc_tokio`). Re-exporting from `zc_tokio` also links its endpoint implementations.
