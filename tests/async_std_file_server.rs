@@ -10,4 +10,4 @@ mod common;
 #[path = "support/file_server.rs"]
 mod file_server;
 
-file_server::file_server_tests!(common::runtimes::AsyncStd);
+file_server::file_server_tests!(common::runtimes::AsyncStd, "async_std");

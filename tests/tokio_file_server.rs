@@ -10,70 +10,16 @@ mod common;
 #[path = "support/file_server.rs"]
 mod file_server;
 
-file_server::file_server_tests!(common::runtimes::Tokio);
+file_server::file_server_tests!(common::runtimes::Tokio, "tokio");
 
-// The accept loop, the connection loop and the proxy are one code for the three runtimes:
-// what needs a process of its own (a lowered fd limit, RSS, the exit code of `--help`) runs
-// once, on the tokio examples.
-
-/// A root with one small file, `/a.txt`.
-fn one_file_root() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.txt"), b"a\n").unwrap();
-    dir
-}
-
-/// The tokio file server's arguments to serve `root` on a free port, one thread, quietly.
-fn example_args(root: &tempfile::TempDir) -> Vec<String> {
-    let root = root.path().to_str().unwrap();
-    [
-        "--root",
-        root,
-        "--addr",
-        "127.0.0.1:0",
-        "--threads",
-        "1",
-        "--access-log",
-        "off",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-#[test]
-fn file_server_keeps_serving_after_running_out_of_fds() {
-    let dir = one_file_root();
-    let args = example_args(&dir);
-    file_server::survives_emfile(
-        "tokio_file_server",
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        "/a.txt",
-    );
-}
-
-#[test]
-fn proxy_keeps_serving_after_running_out_of_fds() {
-    let server = file_server::Server::start::<common::runtimes::Tokio>(|_| {});
-    let upstream = server.addr().to_string();
-    file_server::survives_emfile(
-        "tokio_proxy",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            &upstream,
-            "--threads",
-            "1",
-        ],
-        "/docs/index.html",
-    );
-}
+// The connection loop is one code for the three runtimes: the RSS of a long pipelined run is
+// measured once, on the tokio example.
 
 #[test]
 fn memory_stays_flat_over_a_long_pipelined_run() {
     use std::io::{Read, Write};
-    let dir = one_file_root();
-    let args = example_args(&dir);
+    let dir = file_server::one_file_root();
+    let args = file_server::example_args(&dir);
     let server = file_server::Example::spawn(
         "tokio_file_server",
         None,
@@ -117,21 +63,4 @@ fn memory_stays_flat_over_a_long_pipelined_run() {
         growth < 4 << 10,
         "RSS grew {growth} KiB over the run: {rss:?} KiB"
     );
-}
-
-#[test]
-fn help_exits_0_and_a_bad_flag_exits_2() {
-    for name in ["tokio_file_server", "tokio_proxy"] {
-        let out = std::process::Command::new(file_server::example(name))
-            .arg("--help")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{name} --help");
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("usage: {name}")));
-        let out = std::process::Command::new(file_server::example(name))
-            .arg("--bogus")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{name} --bogus");
-    }
 }

@@ -19,7 +19,7 @@ use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 use super::http::{self, HeadError, PathError, Plan, Request, Validators};
-use super::rt::{self, Cli, Limit, Runtime};
+use super::rt::{self, Cli, Clock, Limit, Runtime};
 
 /// The read buffer a connection starts with; it grows to [`http::MAX_HEAD`] for a large head.
 const READ: usize = 4096;
@@ -324,7 +324,7 @@ pub async fn serve_connection<R: Runtime>(
     site: &Site,
 ) -> io::Result<()> {
     let config = &site.config;
-    let mut timer = None;
+    let mut clock = Clock::default();
     let mut buf = vec![0; READ];
     let mut filled = 0;
     let mut head = String::with_capacity(512);
@@ -339,8 +339,8 @@ pub async fn serve_connection<R: Runtime>(
                 Ok(Some((_, n))) => break n,
                 Ok(None) => {}
                 Err(err) => {
-                    refuse::<R>(stream, &mut timer, &mut head, site, peer, err).await?;
-                    rt::lingering_close::<R>(stream, &mut timer, &mut buf, config.linger).await;
+                    refuse::<R>(stream, &mut clock, &mut head, site, peer, err).await?;
+                    rt::lingering_close::<R>(stream, &mut clock, &mut buf, config.linger).await;
                     return Ok(());
                 }
             }
@@ -350,7 +350,7 @@ pub async fn serve_connection<R: Runtime>(
             let limit =
                 Limit::At(deadline.unwrap_or_else(|| Instant::now() + config.keepalive_timeout));
             let read = rt::within::<R, _>(
-                &mut timer,
+                &mut clock,
                 limit,
                 "request head",
                 rt::read::<R>(stream, &mut buf[filled..]),
@@ -369,7 +369,7 @@ pub async fn serve_connection<R: Runtime>(
             unreachable!("the head parsed above");
         };
         let (status, head_corked, body) =
-            respond::<R>(stream, &mut timer, &mut head, site, &request).await?;
+            respond::<R>(stream, &mut clock, &mut head, site, &request).await?;
         let sent = Sent {
             method: request.method,
             target: request.target,
@@ -388,7 +388,7 @@ pub async fn serve_connection<R: Runtime>(
         }
         if !keep_alive {
             if filled > 0 || has_body {
-                rt::lingering_close::<R>(stream, &mut timer, &mut buf, config.linger).await;
+                rt::lingering_close::<R>(stream, &mut clock, &mut buf, config.linger).await;
             } else {
                 rt::shutdown::<R>(stream).await?;
             }
@@ -400,7 +400,7 @@ pub async fn serve_connection<R: Runtime>(
 /// Answers a head that did not parse, and observes it.
 async fn refuse<R: Runtime>(
     stream: &mut R::Stream,
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     head: &mut String,
     site: &Site,
     peer: SocketAddr,
@@ -410,7 +410,7 @@ async fn refuse<R: Runtime>(
     http::error_reply(head, status, false, None);
     rt::send_head::<R>(
         stream,
-        timer,
+        clock,
         site.config.send_timeout,
         head.as_bytes(),
         false,
@@ -488,7 +488,7 @@ fn find(site: &Site, target: &str) -> Found {
 /// Writes one response; returns its status, whether its head was corked, and its body.
 async fn respond<R: Runtime>(
     stream: &mut R::Stream,
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     head: &mut String,
     site: &Site,
     request: &Request<'_>,
@@ -508,12 +508,12 @@ async fn respond<R: Runtime>(
         Found::File(file, validators, path) => (file, validators, path),
         Found::Redirect(location) => {
             http::error_reply(head, 301, keep_alive, Some(&location));
-            rt::send_head::<R>(stream, timer, config.send_timeout, head.as_bytes(), false).await?;
+            rt::send_head::<R>(stream, clock, config.send_timeout, head.as_bytes(), false).await?;
             return Ok((301, false, None));
         }
         Found::Error(status) => {
             http::error_reply(head, status, keep_alive, None);
-            rt::send_head::<R>(stream, timer, config.send_timeout, head.as_bytes(), false).await?;
+            rt::send_head::<R>(stream, clock, config.send_timeout, head.as_bytes(), false).await?;
             return Ok((status, false, None));
         }
     };
@@ -521,7 +521,7 @@ async fn respond<R: Runtime>(
     let has_body = !matches!(plan, Plan::HeadOnly);
     let corked = rt::send_head::<R>(
         stream,
-        timer,
+        clock,
         config.send_timeout,
         head.as_bytes(),
         has_body,
@@ -536,7 +536,7 @@ async fn respond<R: Runtime>(
     match plan {
         Plan::HeadOnly => return Ok((status, false, None)),
         Plan::Body { offset, len } => {
-            let range = send_range::<R>(stream, timer, config, &mut file, offset, len, false);
+            let range = send_range::<R>(stream, clock, config, &mut file, offset, len, false);
             body.add(range.await?);
         }
         Plan::Multipart {
@@ -556,18 +556,18 @@ async fn respond<R: Runtime>(
                 );
                 rt::send_head::<R>(
                     stream,
-                    timer,
+                    clock,
                     config.send_timeout,
                     part_head.as_bytes(),
                     true,
                 )
                 .await?;
                 let len = end - start + 1;
-                let range = send_range::<R>(stream, timer, config, &mut file, start, len, true);
+                let range = send_range::<R>(stream, clock, config, &mut file, start, len, true);
                 body.add(range.await?);
             }
             let end = http::multipart_end(&mut part, &boundary);
-            rt::send_head::<R>(stream, timer, config.send_timeout, end.as_bytes(), false).await?;
+            rt::send_head::<R>(stream, clock, config.send_timeout, end.as_bytes(), false).await?;
         }
     }
     Ok((status, corked, Some(body)))
@@ -578,7 +578,7 @@ async fn respond<R: Runtime>(
 /// that would desync the connection.
 async fn send_range<R: Runtime>(
     stream: &mut R::Stream,
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     config: &Config,
     file: &mut std::fs::File,
     offset: u64,
@@ -590,5 +590,5 @@ async fn send_range<R: Runtime>(
     }
     let mut range = zc::Limited::exact(file, len);
     let copy = async { Ok(zc::copy_report::<R::Rt, _, _>(&mut range, stream).await?) };
-    rt::within::<R, _>(timer, Limit::Idle(config.send_timeout), "send", copy).await
+    rt::within::<R, _>(clock, Limit::Idle(config.send_timeout), "send", copy).await
 }

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::rt::{self, Cli, Limit, Runtime};
+use super::rt::{self, Cli, Clock, Limit, Runtime};
 
 /// The command line of every proxy (`{name}` is the example's).
 pub const USAGE: &str = "usage: {name} [options]
@@ -132,12 +132,12 @@ pub async fn relay<R: Runtime>(
     client: &mut R::Stream,
     config: &Config,
 ) -> io::Result<(zc::Report, zc::Report)> {
-    let mut timer = None;
+    let mut clock = Clock::default();
     let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no upstream address");
     let deadline = Limit::At(Instant::now() + config.connect_timeout);
     let mut server = None;
     for &addr in &config.upstream {
-        match rt::within::<R, _>(&mut timer, deadline, "connect", R::connect(addr)).await {
+        match rt::within::<R, _>(&mut clock, deadline, "connect", R::connect(addr)).await {
             Ok(stream) => {
                 server = Some(stream);
                 break;
@@ -153,7 +153,7 @@ pub async fn relay<R: Runtime>(
     // write side down, and still receive the whole answer.
     let both =
         async { Ok(zc::copy_bidirectional_report::<R::Rt, _, _>(client, &mut server).await?) };
-    rt::within::<R, _>(&mut timer, Limit::Idle(config.idle_timeout), "idle", both).await
+    rt::within::<R, _>(&mut clock, Limit::Idle(config.idle_timeout), "idle", both).await
 }
 
 /// Logs how a relayed connection ended: each direction's bytes and path, or the error.

@@ -196,49 +196,90 @@ pub fn timed_out(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, format!("{what} timed out"))
 }
 
-/// Runs `op` within `limit`, with the connection's `timer` (made on first use and reused, so
-/// an operation that finishes at once costs no timer at all).
+/// A connection's timer, made on first use and reused by every operation on the connection,
+/// and moved lazily: an operation whose deadline is later than the armed one leaves the timer
+/// alone and re-arms it when it fires early (nginx's and hyper's trick), so a keep-alive
+/// request costs no timer update at all, and an operation that finishes at once no timer.
+pub struct Clock<R: Runtime> {
+    timer: Option<R::Timer>,
+    armed: Instant,
+}
+
+impl<R: Runtime> Default for Clock<R> {
+    fn default() -> Clock<R> {
+        Clock {
+            timer: None,
+            armed: Instant::now(),
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Clock<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clock").field("armed", &self.armed).finish()
+    }
+}
+
+impl<R: Runtime> Clock<R> {
+    /// Whether the armed timer's time has come (it fired, or is about to).
+    fn fired(&self, now: Instant) -> bool {
+        self.timer.is_some() && self.armed <= now
+    }
+
+    /// Makes sure the task is woken at `at` or earlier.
+    fn arm(&mut self, at: Instant, now: Instant, cx: &mut std::task::Context<'_>) {
+        match &mut self.timer {
+            None => self.timer = Some(R::timer(at - now)),
+            Some(timer) if self.armed > at || self.armed <= now => R::reset(timer, at - now),
+            Some(_) => return self.poll(cx),
+        }
+        self.armed = at;
+        self.poll(cx);
+    }
+
+    fn poll(&mut self, cx: &mut std::task::Context<'_>) {
+        let timer = self.timer.as_mut().expect("armed");
+        if Pin::new(timer).poll(cx).is_ready() {
+            // Fired already (timers round): poll again to see the deadline.
+            cx.waker().wake_by_ref();
+        }
+    }
+}
+
+/// Runs `op` within `limit`, on the connection's `clock`.
 ///
-/// [`Limit::Idle`] counts progress as wake-ups: every time `op` is woken and still pending,
-/// the timer is pushed back, so it fires only after `op` was not woken for the whole period.
+/// [`Limit::Idle`] counts progress as wake-ups: a wake-up of `op` (not of the timer) pushes
+/// the deadline back, so it passes only after `op` was not woken for the whole period.
 ///
 /// # Errors
 ///
 /// `op`'s error, or `TimedOut` (with `what` in its message).
 pub async fn within<R: Runtime, T>(
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     limit: Limit,
     what: &str,
     op: impl Future<Output = io::Result<T>>,
 ) -> io::Result<T> {
     let mut op = pin!(op);
-    let mut deadline = None;
+    let mut idle_deadline = None;
     poll_fn(|cx| {
         if let Poll::Ready(out) = op.as_mut().poll(cx) {
             return Poll::Ready(out);
         }
         let now = Instant::now();
-        if deadline.is_some_and(|at| now >= at) {
+        let at = match limit {
+            Limit::At(at) => at,
+            Limit::Idle(idle) => match idle_deadline {
+                Some(at) if now >= at => return Poll::Ready(Err(timed_out(what))),
+                // Woken by the timer, not by progress: the deadline stays.
+                Some(at) if clock.fired(now) => at,
+                _ => *idle_deadline.insert(now + idle),
+            },
+        };
+        if now >= at {
             return Poll::Ready(Err(timed_out(what)));
         }
-        let next = match limit {
-            Limit::At(at) if now >= at => return Poll::Ready(Err(timed_out(what))),
-            Limit::At(at) => (deadline.is_none()).then_some(at),
-            Limit::Idle(idle) => Some(now + idle),
-        };
-        if let Some(at) = next {
-            deadline = Some(at);
-            let after = at - now;
-            match timer {
-                Some(timer) => R::reset(timer, after),
-                None => *timer = Some(R::timer(after)),
-            }
-        }
-        let timer = timer.as_mut().expect("set above");
-        if Pin::new(timer).poll(cx).is_ready() {
-            // Fired (timers round): poll again to see the deadline passed.
-            cx.waker().wake_by_ref();
-        }
+        clock.arm(at, now, cx);
         Poll::Pending
     })
     .await
@@ -274,7 +315,7 @@ pub async fn write_all<R: Runtime>(stream: &mut R::Stream, mut buf: &[u8]) -> io
 /// I/O errors of the socket; `TimedOut`.
 pub async fn send_head<R: Runtime>(
     stream: &mut R::Stream,
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     send_timeout: Duration,
     head: &[u8],
     more: bool,
@@ -297,7 +338,7 @@ pub async fn send_head<R: Runtime>(
     }
     let rest = &head[sent..];
     within::<R, _>(
-        timer,
+        clock,
         Limit::Idle(send_timeout),
         "send",
         write_all::<R>(stream, rest),
@@ -318,7 +359,7 @@ pub async fn shutdown<R: Runtime>(stream: &mut R::Stream) -> io::Result<()> {
 /// and the client's kernel could drop the response it has not read yet.
 pub async fn lingering_close<R: Runtime>(
     stream: &mut R::Stream,
-    timer: &mut Option<R::Timer>,
+    clock: &mut Clock<R>,
     scratch: &mut [u8],
     linger: Duration,
 ) {
@@ -326,7 +367,7 @@ pub async fn lingering_close<R: Runtime>(
         return;
     }
     let deadline = Limit::At(Instant::now() + linger);
-    while let Ok(n) = within::<R, _>(timer, deadline, "linger", read::<R>(stream, scratch)).await {
+    while let Ok(n) = within::<R, _>(clock, deadline, "linger", read::<R>(stream, scratch)).await {
         if n == 0 {
             break;
         }

@@ -538,7 +538,7 @@ pub fn pipelined_requests_are_answered_in_order(server: &Server) {
 
 /// Expands to one `#[test]` per body above, each on a fresh server of runtime `$rt`.
 macro_rules! file_server_tests {
-    ($rt:ty) => {
+    ($rt:ty, $name:literal) => {
         $crate::file_server::file_server_tests!(@each $rt;
             get_of_a_file_sends_exact_bytes_by_sendfile,
             range_is_answered_206_with_exactly_its_bytes_by_sendfile,
@@ -555,6 +555,28 @@ macro_rules! file_server_tests {
             ten_keep_alive_requests_each_arrive_head_and_body_together,
             pipelined_requests_are_answered_in_order,
         );
+
+        #[test]
+        fn file_server_keeps_serving_after_running_out_of_fds() {
+            let dir = $crate::file_server::one_file_root();
+            let args = $crate::file_server::example_args(&dir);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            $crate::file_server::survives_emfile(concat!($name, "_file_server"), &args, "/a.txt");
+        }
+
+        #[test]
+        fn proxy_keeps_serving_after_running_out_of_fds() {
+            let server = $crate::file_server::Server::start::<$rt>(|_| {});
+            let upstream = server.addr().to_string();
+            let args = ["--listen", "127.0.0.1:0", "--upstream", &upstream, "--threads", "1"];
+            $crate::file_server::survives_emfile(concat!($name, "_proxy"), &args, "/docs/index.html");
+        }
+
+        #[test]
+        fn help_exits_0_and_a_bad_flag_exits_2() {
+            $crate::file_server::help_exits_0_and_a_bad_flag_exits_2(concat!($name, "_file_server"));
+            $crate::file_server::help_exits_0_and_a_bad_flag_exits_2(concat!($name, "_proxy"));
+        }
 
         #[test]
         fn a_slow_head_is_closed_at_its_deadline() {
@@ -876,4 +898,38 @@ pub fn proxy_relays_both_directions_by_splice<R: Runtime>() {
     assert_eq!(down.path(), CopyPath::Splice);
     assert!(down.bytes() > BIG as u64, "the head and the body");
     assert_eq!(down.kernel_bytes(), down.bytes());
+}
+
+/// A root with one small file, `/a.txt`.
+pub fn one_file_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), b"a\n").unwrap();
+    dir
+}
+
+/// A file server example's arguments to serve `root` on a free port, one thread, quietly.
+pub fn example_args(root: &tempfile::TempDir) -> Vec<String> {
+    let root = root.path().to_str().unwrap();
+    [
+        "--root",
+        root,
+        "--addr",
+        "127.0.0.1:0",
+        "--threads",
+        "1",
+        "--access-log",
+        "off",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `--help` prints the usage on stdout and exits 0; an unknown flag exits 2.
+pub fn help_exits_0_and_a_bad_flag_exits_2(name: &str) {
+    let out = Command::new(example(name)).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{name} --help");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("usage: {name}")));
+    let out = Command::new(example(name)).arg("--bogus").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{name} --bogus");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown argument"));
 }
