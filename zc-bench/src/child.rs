@@ -663,11 +663,19 @@ fn cold_cache_options(off_thread: bool) -> zc::CopyOptions {
 }
 
 fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
-    let off_thread = match variant {
+    let options = match variant {
         "c-sendfile-cold" => return c_sendfile(a),
-        "zc-tokio-warm" | "zc-tokio-cold" => true,
-        "zc-tokio-warm-inline" | "zc-tokio-cold-inline" => false,
-        _ => return Err(unknown(variant)),
+        "zc-tokio-warm" | "zc-tokio-cold" => cold_cache_options(true),
+        "zc-tokio-warm-inline" | "zc-tokio-cold-inline" => cold_cache_options(false),
+        _ => match variant.strip_prefix("zc-tokio-warm-max-") {
+            // The per-poll bound's trade-off (issue 15): the worst probe gap against the
+            // CPU per GiB, in one interleaved run with the default rows.
+            Some(bound) => cold_cache_options(true).max_per_poll(
+                crate::cli::bytes(bound)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => return Err(unknown(variant)),
+        },
     };
     tokio_rt()?.block_on(async {
         let mut file = tokio::fs::File::open(&a.file).await?;
@@ -690,9 +698,7 @@ fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
         // Let the probe start its first sleep before the clock does.
         tokio::task::yield_now().await;
         let m = Meter::start();
-        let report = cold_cache_options(off_thread)
-            .copy(&mut file, &mut sock)
-            .await?;
+        let report = options.copy(&mut file, &mut sock).await?;
         tokio_finish(&mut sock).await?;
         let mut sample = m.finish(report.bytes(), &report.path().to_string());
         done.store(true, std::sync::atomic::Ordering::Relaxed);

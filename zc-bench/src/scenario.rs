@@ -312,6 +312,21 @@ const COLD_CACHE: &[Variant] = &[
         "cold: `zc::copy` on tokio, default options",
         "",
     ),
+    diagnostic(
+        "zc-tokio-warm-max-512k",
+        "warm: `zc::copy` on tokio, `max_per_poll` 512 KiB",
+        "",
+    ),
+    diagnostic(
+        "zc-tokio-warm-max-1m",
+        "warm: `zc::copy` on tokio, `max_per_poll` 1 MiB",
+        "",
+    ),
+    diagnostic(
+        "zc-tokio-warm-max-2m",
+        "warm: `zc::copy` on tokio, `max_per_poll` 2 MiB",
+        "",
+    ),
     v(
         "c-sendfile-cold",
         "cold: C non-blocking `sendfile` loop (the disk's speed; no executor, no probe)",
