@@ -84,6 +84,14 @@ pub fn resident_share(f: &File) -> io::Result<f64> {
         match preadv2(f, &mut bufs, at, ReadWriteFlags::NOWAIT) {
             Ok(_) => resident += 1,
             Err(Errno::AGAIN) => {}
+            // A kernel or file system without RWF_NOWAIT reads cannot say: the cold rows
+            // are skipped, not failed.
+            Err(e @ (Errno::OPNOTSUPP | Errno::INVAL | Errno::NOSYS)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("preadv2(RWF_NOWAIT) cannot check the page cache here: {e}"),
+                ))
+            }
             Err(e) => return Err(e.into()),
         }
     }

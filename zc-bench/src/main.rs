@@ -241,10 +241,12 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
                 ));
                 match parent::run_once(&trace_cfg, &data, table, r.variant, Some(&trace_out)) {
                     Ok(sample) => r.traced = Some(sample),
+                    // The timed runs decide whether the variant works; a run under strace
+                    // can fail for strace's own reasons (no ptrace permission).
                     Err(e) => {
                         parent::progress(&format!("  failed under strace: {e}"));
-                        r.failures.push(format!("under strace: {e}"));
-                        all_ok = false;
+                        r.failures
+                            .push(format!("no syscall count (under strace: {e})"));
                     }
                 }
             }

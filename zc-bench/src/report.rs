@@ -403,6 +403,12 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
         }
     }
     for r in runs.iter().filter(|r| !r.failures.is_empty()) {
+        if let Some(why) = r.failures.iter().find_map(|f| f.strip_prefix("skipped: ")) {
+            if r.failures.iter().all(|f| f.starts_with("skipped: ")) {
+                let _ = writeln!(out, "\n`{}` was skipped: {why}", r.variant.id);
+                continue;
+            }
+        }
         let _ = writeln!(
             out,
             "\n`{}` failed {} of {} runs: {}",
