@@ -15,6 +15,7 @@ use zc::CopyPath;
 /// What a library would write: send a whole file to a connection, then half-close it.
 async fn serve<Rt, F, C>(file: &mut F, conn: &mut C) -> io::Result<zc::Report>
 where
+    Rt: zc::Runtime,
     F: zc::Source<Rt> + ?Sized,
     C: zc::Sink<Rt> + ?Sized,
 {

@@ -300,3 +300,51 @@ async fn errors_are_those_of_tokio_io_copy() {
     assert_eq!(zc_err.raw_os_error(), Some(9));
     same("EBADF", zc_err, tokio_err);
 }
+
+/// tokio's own `copy_is_cooperative` test with `tokio::select!` and `tokio::task::yield_now`,
+/// for zc's in-memory copy and for `TokioBuffered` ends; `$bound` copies at most, so a copy
+/// that never yields ends the loop (`false`) instead of hanging the test.
+macro_rules! tokio_copy_is_cooperative {
+    ($one_copy:expr) => {{
+        tokio::select! {
+            biased;
+            _ = async {
+                for _ in 0..4_000 {
+                    $one_copy;
+                }
+            } => false,
+            _ = tokio::task::yield_now() => true,
+        }
+    }};
+}
+
+#[tokio::test]
+async fn copies_take_part_in_tokios_coop_budget() {
+    let yielded = tokio_copy_is_cooperative!({
+        let mut r: &[u8] = b"hello";
+        let mut w = Vec::new();
+        let _ = zc::copy::<zc::Tokio, _, _>(&mut r, &mut w).await;
+    });
+    assert!(yielded, "slice → Vec");
+    let yielded = tokio_copy_is_cooperative!({
+        let mut r = zc::TokioBuffered::new(&b"hello"[..]);
+        let mut w = zc::TokioBuffered::new(tokio::io::sink());
+        let _ = zc::copy(&mut r, &mut w).await;
+    });
+    assert!(yielded, "TokioBuffered ends");
+}
+
+/// The control: with tokio's budget switched off (`coop::unconstrained`), the same loop runs
+/// to its bound, so the test above can fail.
+#[tokio::test]
+async fn without_tokios_budget_the_copy_loop_starves_the_neighbour() {
+    let yielded = tokio::task::coop::unconstrained(async {
+        tokio_copy_is_cooperative!({
+            let mut r: &[u8] = b"hello";
+            let mut w = Vec::new();
+            let _ = zc::copy::<zc::Tokio, _, _>(&mut r, &mut w).await;
+        })
+    })
+    .await;
+    assert!(!yielded, "the loop yielded without a budget");
+}

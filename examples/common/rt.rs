@@ -18,7 +18,7 @@ use rustix::net::SendFlags;
 /// What a server needs of its runtime beyond zc's traits.
 pub trait Runtime: Sized + Send + Sync + 'static {
     /// zc's runtime marker (`zc::Tokio`, `zc::Smol`, `zc::AsyncStd`).
-    type Rt: 'static;
+    type Rt: zc::Runtime + 'static;
     /// The runtime's listener.
     type Listener: Send + Sync + 'static;
     /// The runtime's TCP stream: a zc source and sink with an fd.

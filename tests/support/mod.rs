@@ -55,7 +55,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(60);
 /// A runtime, as the shared test bodies need it. See the module doc.
 pub trait Harness: 'static {
     /// The runtime marker of zc's endpoint traits.
-    type Rt: 'static;
+    type Rt: zc::Runtime + 'static;
     /// A connected TCP socket.
     type Tcp: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
     /// A connected Unix stream socket.

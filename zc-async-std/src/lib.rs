@@ -58,7 +58,9 @@
 //!
 //! *Fairness.* zc's per-poll byte bound
 //! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 4 MiB by default)
-//! makes a long copy yield to the executor.
+//! makes a long copy yield to the executor, and zc's per-thread budget
+//! ([`zc_traits::coop`]) makes a loop of copies that never wait yield too (async-std has no
+//! cooperative budget of its own).
 //!
 //! *Send.* Every type here is `Send`, and zc's copy future holds only the two `&mut` ends and
 //! plain state (the watch included), so a copy between async-std types can be
@@ -116,3 +118,14 @@ mod stream;
 /// (`std::fs::File`, `&[u8]`) can name it: `zc::copy::<zc::AsyncStd, _, _>(..)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct AsyncStd;
+
+/// async-std has no cooperative budget: copies use zc's per-thread budget
+/// ([`zc_traits::coop::poll_proceed`]), so a loop of copies that never wait still yields to
+/// the executor at least once every [`THREAD_BUDGET`](zc_traits::coop::THREAD_BUDGET) polls.
+impl zc_traits::Runtime for AsyncStd {
+    type Permit = zc_traits::coop::ThreadPermit;
+
+    fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Permit> {
+        zc_traits::coop::poll_proceed(cx)
+    }
+}

@@ -437,6 +437,7 @@ fn small_files(variant: &str, a: &Args) -> io::Result<Sample> {
 /// the bytes and the last path zc reported.
 async fn copy_small_files<Rt, D>(path: &Path, count: u64, sock: &mut D) -> io::Result<(u64, String)>
 where
+    Rt: zc::Runtime,
     std::fs::File: zc::Source<Rt>,
     D: zc::Sink<Rt>,
 {
@@ -618,7 +619,7 @@ fn ping_pong(variant: &str, a: &Args) -> io::Result<Sample> {
 async fn relay_local<Rt, S>(pairs: Vec<(S, S)>) -> io::Result<Sample>
 where
     S: zc::Source<Rt> + zc::Sink<Rt> + 'static,
-    Rt: 'static,
+    Rt: zc::Runtime + 'static,
 {
     let ex = smol::LocalExecutor::new();
     ex.run(async {

@@ -51,7 +51,8 @@
 //!
 //! *Fairness.* async-io has no cooperative budget; zc's per-poll byte bound
 //! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 4 MiB by default)
-//! makes a long copy yield to the executor.
+//! makes a long copy yield to the executor, and zc's per-thread budget
+//! ([`zc_traits::coop`]) makes a loop of copies that never wait yield too.
 //!
 //! *Send.* Every type here is `Send`, and zc's copy future holds only the two `&mut` ends and
 //! plain state, so a copy between smol types can be `smol::spawn`ed.
@@ -113,3 +114,14 @@ mod stream;
 /// it: `zc::copy::<zc::Smol, _, _>(..)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Smol;
+
+/// smol has no cooperative budget: copies use zc's per-thread budget
+/// ([`zc_traits::coop::poll_proceed`]), so a loop of copies that never wait still yields to
+/// the executor at least once every [`THREAD_BUDGET`](zc_traits::coop::THREAD_BUDGET) polls.
+impl zc_traits::Runtime for Smol {
+    type Permit = zc_traits::coop::ThreadPermit;
+
+    fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Permit> {
+        zc_traits::coop::poll_proceed(cx)
+    }
+}

@@ -53,11 +53,14 @@
 //! and returns it from `poll_complete` on an idle file; only code that calls `poll_complete`
 //! without `start_seek` would see that stale value, and tokio's `seek` future does not.)
 //!
-//! *Cooperation.* Every wait for readiness takes one unit of tokio's coop budget (tokio's
-//! `poll_*_ready` do), so a copy between sockets yields to the scheduler after at most 128
-//! syscalls per poll, like tokio's own I/O. zc's per-poll byte bound
+//! *Cooperation.* Every poll of a copy takes one unit of tokio's coop budget
+//! (`tokio::task::coop::poll_proceed`, through [`Tokio`]'s [`Runtime`](zc_traits::Runtime)
+//! impl), as tokio's own `io::copy` does, and every wait for readiness takes one more (tokio's
+//! `poll_*_ready` do). So a loop of copies that never wait (bytes in memory, a file into a
+//! file) yields to the scheduler like any tokio I/O, and a copy between sockets yields after
+//! at most 128 syscalls per poll. zc's per-poll byte bound
 //! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 4 MiB by default)
-//! applies on top, and is the only bound for a file-to-file copy, which never waits.
+//! applies on top, and bounds one large copy.
 //!
 //! *Send.* Every type here is `Send`, and zc's copy future holds only the two `&mut` ends and
 //! plain state, so a copy between tokio types can be `tokio::spawn`ed on the multi-threaded
@@ -150,3 +153,25 @@ pub use io::{TokioBuffered, TokioIo};
 /// `&[u8]`) can name it: `zc::copy::<zc::Tokio, _, _>(..)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Tokio;
+
+/// Copies take part in tokio's coop budget (`tokio::task::coop`), as tokio's own `io::copy`
+/// does: one unit per poll of a copy, so a loop of copies that never wait (bytes in memory, a
+/// file into a file) yields to the scheduler like any other tokio I/O.
+impl zc_traits::Runtime for Tokio {
+    type Permit = CoopPermit;
+
+    fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<CoopPermit> {
+        tokio::task::coop::poll_proceed(cx).map(CoopPermit)
+    }
+}
+
+/// A unit of tokio's coop budget taken by a copy's poll (tokio's `RestoreOnPending`): given
+/// back when dropped, unless the poll made progress.
+#[derive(Debug)]
+pub struct CoopPermit(tokio::task::coop::RestoreOnPending);
+
+impl zc_traits::coop::Permit for CoopPermit {
+    fn made_progress(&self) {
+        self.0.made_progress();
+    }
+}

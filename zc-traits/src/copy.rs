@@ -8,6 +8,7 @@ use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::coop::{Permit, Runtime};
 use crate::endpoint::{Handoff, Progress, RawEnd, Sink, Source};
 use crate::kernel::{self, Kernel, Step};
 use crate::sys;
@@ -267,6 +268,7 @@ impl CopyOptions {
         dst: &'a mut D,
     ) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
     where
+        Rt: Runtime,
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
@@ -316,6 +318,7 @@ impl CopyOptions {
 /// ```
 pub fn copy<'a, Rt, S, D>(src: &'a mut S, dst: &'a mut D) -> CopyFuture<'a, S, D, io::Result<u64>>
 where
+    Rt: Runtime,
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
@@ -354,6 +357,7 @@ pub fn copy_report<'a, Rt, S, D>(
     dst: &'a mut D,
 ) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
 where
+    Rt: Runtime,
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
@@ -375,6 +379,7 @@ pub fn copy_strict<'a, Rt, S, D>(
     dst: &'a mut D,
 ) -> CopyFuture<'a, S, D, Result<Report, CopyError>>
 where
+    Rt: Runtime,
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
@@ -414,6 +419,7 @@ fn copy_future<'a, Rt, S, D, T>(
     output: fn(Result<Report, CopyError>) -> T,
 ) -> CopyFuture<'a, S, D, T>
 where
+    Rt: Runtime,
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {
@@ -642,11 +648,20 @@ impl CopyState {
         dst: &mut D,
     ) -> Poll<Result<Report, CopyError>>
     where
+        Rt: Runtime,
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
+        // A copy whose ends are always ready never returns `Pending` by itself: take part in
+        // the runtime's budget, so a loop of copies yields too (tokio's copy does the same).
+        let permit = ready!(Rt::poll_proceed(cx));
         self.progress.refill(self.opts.max_per_poll);
-        match self.poll_stages(cx, src, dst) {
+        let before = self.progress.delivered();
+        let poll = self.poll_stages(cx, src, dst);
+        if poll.is_ready() || self.progress.delivered() > before {
+            permit.made_progress();
+        }
+        match poll {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(self.report())),
             Poll::Ready(Err(e)) => Poll::Ready(Err(self.fail(e))),
             Poll::Pending => Poll::Pending,

@@ -34,7 +34,9 @@
 //! | socket, pipe        | socket, pipe, file          | `splice` (through a pooled pipe)   |
 //!
 //! A copy moves at most [`DEFAULT_MAX_PER_POLL`] bytes per poll and then yields, so one large
-//! transfer cannot starve the other tasks of its thread.
+//! transfer cannot starve the other tasks of its thread; and every poll takes a unit of the
+//! runtime's cooperative budget ([`coop`]: tokio's, or zc's per-thread budget elsewhere), so a
+//! loop of small copies that never wait cannot starve them either.
 //!
 //! # SIGPIPE
 //!
@@ -82,6 +84,7 @@
 #![cfg(unix)]
 
 mod adapter;
+pub mod coop;
 mod copy;
 mod endpoint;
 mod kernel;
@@ -92,6 +95,7 @@ mod wrappers;
 
 #[doc(hidden)]
 pub use adapter::__futures_io;
+pub use coop::Runtime;
 pub use copy::{
     copy, copy_report, copy_strict, CopyError, CopyFuture, CopyOptions, CopyPath, Report,
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,

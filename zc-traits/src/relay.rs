@@ -7,6 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::coop::Runtime;
 use crate::copy::{CopyError, CopyOptions, CopyState, Report};
 use crate::endpoint::{Sink, Source};
 
@@ -63,6 +64,7 @@ pub fn copy_bidirectional<'a, Rt, A, B>(
     b: &'a mut B,
 ) -> RelayFuture<'a, A, B, io::Result<(u64, u64)>>
 where
+    Rt: Runtime,
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
@@ -88,6 +90,7 @@ pub fn copy_bidirectional_report<'a, Rt, A, B>(
     b: &'a mut B,
 ) -> RelayFuture<'a, A, B, Result<(Report, Report), CopyError>>
 where
+    Rt: Runtime,
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {
@@ -120,6 +123,7 @@ impl Direction {
         dst: &mut D,
     ) -> Poll<Result<Report, CopyError>>
     where
+        Rt: Runtime,
         S: Source<Rt> + ?Sized,
         D: Sink<Rt> + ?Sized,
     {
@@ -157,6 +161,7 @@ impl Directions {
         b: &mut B,
     ) -> Poll<Result<(Report, Report), CopyError>>
     where
+        Rt: Runtime,
         A: Source<Rt> + Sink<Rt> + ?Sized,
         B: Source<Rt> + Sink<Rt> + ?Sized,
     {
@@ -203,6 +208,7 @@ fn relay_future<'a, Rt, A, B, T>(
     output: fn(Result<(Report, Report), CopyError>) -> T,
 ) -> RelayFuture<'a, A, B, T>
 where
+    Rt: Runtime,
     A: Source<Rt> + Sink<Rt> + ?Sized,
     B: Source<Rt> + Sink<Rt> + ?Sized,
 {

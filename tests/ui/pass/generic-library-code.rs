@@ -8,6 +8,7 @@ use zc::{CopyError, CopyFuture, Report, Sink, Source};
 /// Any runtime, any pair of ends.
 async fn send_all<Rt, S, D>(src: &mut S, dst: &mut D) -> io::Result<u64>
 where
+    Rt: zc::Runtime,
     S: Source<Rt> + ?Sized,
     D: Sink<Rt> + ?Sized,
 {

@@ -21,6 +21,15 @@ pub mod reliability;
 #[derive(Debug)]
 pub struct Aio;
 
+/// async-io has no budget: zc's per-thread one, as zc-smol uses.
+impl zc_traits::Runtime for Aio {
+    type Permit = zc_traits::coop::ThreadPermit;
+
+    fn poll_proceed(cx: &mut Context<'_>) -> Poll<Self::Permit> {
+        zc_traits::coop::poll_proceed(cx)
+    }
+}
+
 /// A non-blocking fd registered with async-io, as zc-smol does it.
 #[derive(Debug)]
 pub struct AioStream<T>(pub Async<T>);

@@ -1,0 +1,144 @@
+//! Cooperative scheduling: a copy that never waits still lets its thread run other tasks.
+//!
+//! A copy between two ends that are always ready (bytes in memory, a file into a file, a
+//! socket with room) never returns `Pending` on its own. [`CopyOptions::max_per_poll`] bounds
+//! one large copy, but a loop of small copies (`loop { zc::copy(..).await }`) would then never
+//! yield, and on a single-threaded executor the other tasks would starve. tokio's own
+//! `io::copy` avoids that with tokio's coop budget; every zc copy takes part in its runtime's
+//! budget through the runtime marker, which implements [`Runtime`]:
+//!
+//! * each poll of a copy (each direction of a relay) first asks
+//!   [`Runtime::poll_proceed`] for one unit of budget, and returns `Pending` when there is
+//!   none (the runtime arranges the wake-up);
+//! * when the poll moved bytes or ended the copy, it keeps the unit
+//!   ([`Permit::made_progress`]); a poll that only waited gives it back (by dropping the
+//!   permit).
+//!
+//! `zc_tokio::Tokio` uses tokio's budget (`tokio::task::coop::poll_proceed`): 128 units per
+//! task poll, shared with tokio's own I/O. smol and async-std have no budget, so
+//! `zc_smol::Smol`, `zc_async_std::AsyncStd` and [`Neutral`](crate::Neutral) use zc's
+//! per-thread budget ([`poll_proceed`]): after [`THREAD_BUDGET`] units on a thread, the copy
+//! that asks next returns `Pending` once, with its waker woken, so the executor runs the other
+//! tasks before it continues.
+//!
+//! [`CopyOptions::max_per_poll`]: crate::CopyOptions::max_per_poll
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// A runtime marker, as a copy needs it: how the copy takes part in the runtime's cooperative
+/// scheduling (see the [module docs](crate::coop)).
+///
+/// Every copy function of zc requires it of its `Rt` parameter.
+///
+/// # Implementation
+///
+/// A runtime with a budget of its own hands out its units; any other uses zc's per-thread
+/// budget:
+///
+/// ```
+/// use std::task::{Context, Poll};
+/// use zc_traits::coop::{self, Runtime, ThreadPermit};
+///
+/// /// The marker of a runtime with no budget of its own.
+/// struct MyRuntime;
+///
+/// impl Runtime for MyRuntime {
+///     type Permit = ThreadPermit;
+///
+///     fn poll_proceed(cx: &mut Context<'_>) -> Poll<ThreadPermit> {
+///         coop::poll_proceed(cx)
+///     }
+/// }
+/// ```
+pub trait Runtime {
+    /// One unit of budget, taken by [`poll_proceed`](Runtime::poll_proceed).
+    type Permit: Permit;
+
+    /// Takes one unit of the current task's budget, or returns `Poll::Pending` when it is
+    /// spent, with the task's waker registered so that it runs again after the executor has
+    /// run the others.
+    ///
+    /// Called at the start of every poll of a copy, before any work.
+    fn poll_proceed(cx: &mut Context<'_>) -> Poll<Self::Permit>;
+}
+
+/// A unit of budget taken by [`Runtime::poll_proceed`].
+///
+/// Dropping it gives the unit back, unless [`made_progress`](Permit::made_progress) was
+/// called: a poll that only waited does not use budget.
+pub trait Permit {
+    /// The poll that took this unit did work (moved bytes, or ended the copy): keep it spent.
+    fn made_progress(&self);
+}
+
+/// Units of zc's per-thread budget between two forced yields (tokio's budget per task poll is
+/// the same size).
+pub const THREAD_BUDGET: u32 = 128;
+
+thread_local! {
+    static THREAD_UNITS: Cell<u32> = const { Cell::new(THREAD_BUDGET) };
+}
+
+/// A unit of zc's per-thread budget; see [`poll_proceed`].
+#[derive(Debug)]
+#[must_use = "dropping the permit at once gives its unit back"]
+pub struct ThreadPermit {
+    give_back: Cell<bool>,
+}
+
+impl Permit for ThreadPermit {
+    fn made_progress(&self) {
+        self.give_back.set(false);
+    }
+}
+
+impl Drop for ThreadPermit {
+    fn drop(&mut self) {
+        if self.give_back.get() {
+            // `try_with`: the thread may be tearing its locals down.
+            let _ = THREAD_UNITS.try_with(|units| {
+                units.set(units.get().saturating_add(1).min(THREAD_BUDGET));
+            });
+        }
+    }
+}
+
+/// zc's per-thread budget, for runtimes that have none: takes one of the thread's units, or,
+/// when all [`THREAD_BUDGET`] are spent, refills them, wakes the task and returns
+/// `Poll::Pending`, so the task yields once to the executor.
+///
+/// The budget belongs to the thread, not to a task: a task may yield before it spent
+/// [`THREAD_BUDGET`] units itself. That costs one extra poll; what matters is that a thread
+/// that keeps copying yields at least once every [`THREAD_BUDGET`] units.
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<ThreadPermit> {
+    let proceed = THREAD_UNITS
+        .try_with(|units| match units.get() {
+            0 => {
+                units.set(THREAD_BUDGET);
+                false
+            }
+            n => {
+                units.set(n - 1);
+                true
+            }
+        })
+        .unwrap_or(true);
+    if proceed {
+        Poll::Ready(ThreadPermit {
+            give_back: Cell::new(true),
+        })
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The runtime-neutral marker uses zc's per-thread budget.
+impl Runtime for crate::Neutral {
+    type Permit = ThreadPermit;
+
+    fn poll_proceed(cx: &mut Context<'_>) -> Poll<ThreadPermit> {
+        poll_proceed(cx)
+    }
+}
