@@ -15,7 +15,7 @@
 //! Naming the adapter here also links its trait implementations into the program, so enable
 //! the feature of each runtime you use. The runtime is inferred from whichever end belongs to
 //! it. A copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`, `Vec<u8>`) has no
-//! runtime to infer (`zc::copy` stops with `E0282`, "type annotations needed"): use
+//! runtime to infer (`zc::copy` stops with `E0283`, "type annotations needed"): use
 //! [`neutral::copy`] (or name the marker, `zc::copy::<zc::Neutral, _, _>(..)`).
 //!
 //! # Observability and strictness

@@ -4,8 +4,9 @@
 //!
 //! [`zc::copy`](crate::copy) infers the runtime marker from whichever end belongs to a
 //! runtime. When neither does, there is nothing to infer it from, and the compiler stops with
-//! `E0282` ("type annotations needed") and a suggestion, `zc::copy::<Rt, ..>`, that does not
-//! say which type `Rt` is. The functions here are the same copies with the marker fixed to
+//! `E0283` ("type annotations needed"), a list of the types that implement
+//! [`Runtime`](crate::Runtime) (`Neutral` among them) and a suggestion, `zc::copy::<Rt, ..>`,
+//! that does not say which one fits. The functions here are the same copies with the marker fixed to
 //! [`Neutral`]: `zc::neutral::copy(&mut a, &mut b)` is `zc::copy::<zc::Neutral, _, _>(&mut a,
 //! &mut b)`.
 //!
