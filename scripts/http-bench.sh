@@ -3,20 +3,20 @@
 # nginx, serving the same files on 127.0.0.1, one server thread against one nginx worker
 # (`sendfile on; tcp_nopush on; access_log off;`), loaded by `wrk -t1 -c64`.
 #
-#   scripts/http-bench.sh                 # ~4 min: 3 rounds x 5 s per server and file
+#   scripts/http-bench.sh                 # ~3 min: 5 rounds x 4 s per server and file
 #   ROUNDS=5 DURATION=10 scripts/http-bench.sh
 #
 # Installs wrk and nginx with apt-get if they are missing (as root). Builds the examples in
 # release mode. The runs are interleaved (round by round, the order of the servers rotating),
 # and each figure is the median over the rounds: req/s from wrk, and the server's CPU per
 # request from /proc/<pid>/stat (user + system time, all its threads, over the run).
-# Environment: ROUNDS (3), DURATION seconds per run (5), CONNECTIONS (64), SERVERS (nginx
+# Environment: ROUNDS (5), DURATION seconds per run (4), CONNECTIONS (64), SERVERS (nginx
 # tokio smol async-std), PORT_BASE (18400), KEEP=1 keeps the work directory.
 set -Eeuo pipefail
 
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-4}
 CONNECTIONS=${CONNECTIONS:-64}
 SERVERS=${SERVERS:-nginx tokio smol async-std}
 PORT_BASE=${PORT_BASE:-18400}
