@@ -25,6 +25,7 @@ support::reliability::per_runtime!(
     empty_file_is_an_empty_copy_on_the_kernel_path,
     sparse_file_past_4_gib_copies_exact_ranges_across_the_marks,
     same_file_appended_to_itself_is_refused,
+    same_open_file_description_on_both_ends_is_refused,
 );
 
 /// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
@@ -345,5 +346,32 @@ fn same_file_appended_to_itself_is_refused<H: Harness>() {
             "{}",
             H::NAME
         );
+    });
+}
+
+/// Both ends one open file description (`try_clone`), so one offset: `tokio::io::copy` (and
+/// Go's `io.Copy`) double "hello world!"; zc refuses with `InvalidInput` before any byte, as
+/// it does for separate opens that would feed themselves, and leaves the file and its offset
+/// as they were.
+fn same_open_file_description_on_both_ends_is_refused<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let std_file = file_with(b"hello world!");
+        let check = std_file.try_clone().unwrap();
+        let mut src = H::file(std_file.try_clone().unwrap());
+        let mut dst = H::file(std_file);
+        let err = zc::copy_report(&mut src, &mut dst).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::InvalidInput,
+            "{}: {err}",
+            H::NAME
+        );
+        assert!(err.to_string().contains("same file"), "{}: {err}", H::NAME);
+        assert_eq!(err.delivered(), 0, "{}", H::NAME);
+        assert_eq!(H::file_position(&mut src).await, 0, "{}", H::NAME);
+        let mut back = [0u8; 13];
+        assert_eq!(check.read_at(&mut back, 0).unwrap(), 12, "{}", H::NAME);
+        assert_eq!(&back[..12], b"hello world!", "{}", H::NAME);
     });
 }

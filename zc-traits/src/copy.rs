@@ -745,13 +745,12 @@ impl CopyState {
                     // One fstat per end, shared by the same-file check and the plan choice.
                     let kinds = (sys::kind(s.fd()), sys::kind(d.fd()));
                     let both_files = kinds == (sys::Kind::RegularFile, sys::Kind::RegularFile);
-                    if both_files && sys::feeds_itself(s.fd(), d.fd(), limit) {
-                        // Every path would read back what it wrote and never reach EOF.
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::InvalidInput,
-                            "the source and the destination are the same file, and the \
-                             destination writes inside the range still to be read",
-                        )));
+                    if let Some(why) = both_files
+                        .then(|| sys::same_file_refusal(s.fd(), d.fd(), limit))
+                        .flatten()
+                    {
+                        // A copy that never ends, or one whose result is not a copy.
+                        return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, why)));
                     }
                     // A buffered reader's bytes go to a file at its fd, as the buffered path's.
                     self.file_dst =

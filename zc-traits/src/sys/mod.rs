@@ -35,39 +35,70 @@ pub(crate) enum Call {
     CopyFileRange = 2,
 }
 
-/// Whether a copy from `src` to `dst` would read back bytes it wrote, and so never reach EOF:
-/// the same regular file on both ends, with the destination's write position (its end, for
-/// `O_APPEND`) ahead of the source's read position and inside the bytes the copy may still
-/// read (`limit`). GNU `cat` refuses the same case ("input file is output file").
+/// Why a copy from `src` to `dst` must be refused when both are the same regular file, or
+/// `None` when it may run (different files, or positions that make a correct copy).
 ///
-/// Ends on other positions are fine: the same position rewrites the file in place, and a
-/// destination behind the source is a forward move that never overwrites unread bytes.
-pub(crate) fn feeds_itself(
+/// * The destination's write position (its end, for `O_APPEND`) is ahead of the source's read
+///   position and inside the bytes the copy may still read (`limit`): the copy would read back
+///   bytes it wrote and never reach EOF. GNU `cat` refuses the same case ("input file is
+///   output file").
+/// * Both ends are one open file description (`try_clone`, `dup`), with bytes to copy: they
+///   share one offset, which every read and every write moves. A `read`/`write` loop (Go's
+///   `io.Copy`, `tokio::io::copy`) then writes each chunk after itself and reads the next
+///   from what it wrote: the file doubles if it fits in one buffer, else it is scrambled; the
+///   kernel paths would rewrite it in place. No answer is a copy, so none is given.
+///
+/// Other positions are fine: separate opens at the same position rewrite the file in place,
+/// and a destination behind the source is a forward move that never overwrites unread bytes.
+pub(crate) fn same_file_refusal(
     src: std::os::fd::BorrowedFd<'_>,
     dst: std::os::fd::BorrowedFd<'_>,
     limit: Option<u64>,
-) -> bool {
+) -> Option<&'static str> {
     use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
     let (Ok(s), Ok(d)) = (fstat(src), fstat(dst)) else {
-        return false;
+        return None;
     };
     if (s.st_dev, s.st_ino) != (d.st_dev, d.st_ino)
         || FileType::from_raw_mode(s.st_mode) != FileType::RegularFile
     {
-        return false;
+        return None;
     }
-    let Ok(read_at) = seek(src, SeekFrom::Current(0)) else {
-        return false;
-    };
+    let read_at = seek(src, SeekFrom::Current(0)).ok()?;
+    if limit != Some(0) && read_at < s.st_size as u64 && shares_offset(src, dst, read_at) {
+        return Some(
+            "the source and the destination are the same file through one open file \
+             description (`try_clone`, `dup`): every byte read would move where the next is \
+             written",
+        );
+    }
     let write_at = if fcntl_getfl(dst).is_ok_and(|fl| fl.contains(OFlags::APPEND)) {
         d.st_size as u64
     } else {
-        match seek(dst, SeekFrom::Current(0)) {
-            Ok(at) => at,
-            Err(_) => return false,
-        }
+        seek(dst, SeekFrom::Current(0)).ok()?
     };
-    write_at > read_at && limit.is_none_or(|l| read_at.saturating_add(l) > write_at)
+    let feeds_itself =
+        write_at > read_at && limit.is_none_or(|l| read_at.saturating_add(l) > write_at);
+    feeds_itself.then_some(
+        "the source and the destination are the same file, and the destination writes \
+         inside the range still to be read",
+    )
+}
+
+/// Whether `src` and `dst` share one file offset (one open file description), `src` being at
+/// `at`: moves `src`'s offset by one, reads `dst`'s, and puts `src`'s back.
+fn shares_offset(
+    src: std::os::fd::BorrowedFd<'_>,
+    dst: std::os::fd::BorrowedFd<'_>,
+    at: u64,
+) -> bool {
+    use rustix::fs::{seek, SeekFrom};
+    if seek(src, SeekFrom::Start(at + 1)).is_err() {
+        return false;
+    }
+    let shared = seek(dst, SeekFrom::Current(0)).is_ok_and(|d| d == at + 1);
+    // The probe must leave the position where it was; if it cannot, refuse the copy.
+    seek(src, SeekFrom::Start(at)).is_err() || shared
 }
 
 /// Reads at `fd`'s offset without moving it (`pread`), retrying `EINTR`.
