@@ -69,6 +69,7 @@ pub struct Report {
     bytes: u64,
     kernel_bytes: u64,
     path: CopyPath,
+    fallback: Option<CopyPath>,
 }
 
 impl Report {
@@ -81,6 +82,17 @@ impl Report {
     /// empty), else the path that moved the bytes.
     pub fn path(&self) -> CopyPath {
         self.path
+    }
+
+    /// The path that took over, with the exact count, after the main path had moved bytes
+    /// and then handed over; `None` when no path took over.
+    ///
+    /// `copy_file_range` refusing the unaligned tail of an `O_DIRECT` file is one such case
+    /// (the tail then goes by `sendfile`), as is a splice whose destination refuses the bytes
+    /// already in its pipe (they go by the buffered path). [`kernel_bytes`](Report::kernel_bytes)
+    /// and [`user_bytes`](Report::user_bytes) say how the bytes split.
+    pub fn fallback(&self) -> Option<CopyPath> {
+        self.fallback
     }
 
     /// Bytes moved inside the kernel (sendfile, splice, copy_file_range).
@@ -481,6 +493,16 @@ pub(crate) fn interrupted_is_pending<T>(
     }
 }
 
+/// Records that `path` moved bytes (or ended the copy): the first such path is the copy's
+/// main path, a different later one its fallback.
+fn took(main: &mut Option<CopyPath>, fallback: &mut Option<CopyPath>, path: CopyPath) {
+    match *main {
+        None => *main = Some(path),
+        Some(first) if first != path => *fallback = Some(path),
+        Some(_) => {}
+    }
+}
+
 /// Whether the (prepared) source is a regular file read at its own fd offset.
 fn is_file_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S) -> bool {
     matches!(src.raw_source(), Some(RawEnd::Direct(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
@@ -570,6 +592,8 @@ pub(crate) struct CopyState {
     progress: Progress,
     kernel_bytes: u64,
     path: Option<CopyPath>,
+    /// A later path that took over after `path` had moved bytes (see `Report::fallback`).
+    fallback: Option<CopyPath>,
     kernel: Option<Kernel>,
     /// Why the kernel path is out, for strict mode's error.
     declined: Option<String>,
@@ -599,6 +623,7 @@ impl CopyState {
             progress: Progress::new(opts.max_per_poll),
             kernel_bytes: 0,
             path: None,
+            fallback: None,
             kernel: None,
             declined: None,
             buf: Vec::new(),
@@ -617,6 +642,7 @@ impl CopyState {
             bytes: self.progress.delivered(),
             kernel_bytes: self.kernel_bytes,
             path: self.path.unwrap_or(CopyPath::Buffered),
+            fallback: self.fallback,
         }
     }
 
@@ -810,7 +836,7 @@ impl CopyState {
 
     fn after_handoff(&mut self, handoff: Handoff, path: CopyPath, next: Stage) -> Stage {
         if self.progress.delivered() > 0 || handoff == Handoff::Finished {
-            self.path = Some(path);
+            took(&mut self.path, &mut self.fallback, path);
         }
         match handoff {
             Handoff::Finished => Stage::Flush,
@@ -837,7 +863,7 @@ impl CopyState {
                 .limit()
                 .map_or(u64::MAX, |l| l.saturating_sub(kernel.in_pipe() as u64));
             if left == 0 && kernel.in_pipe() == 0 {
-                self.path = Some(kernel.plan().path());
+                took(&mut self.path, &mut self.fallback, kernel.plan().path());
                 self.stage = Stage::Flush;
                 return Poll::Ready(Ok(()));
             }
@@ -850,7 +876,7 @@ impl CopyState {
             let step = ready!(kernel.poll_step(cx, s, d, want.max(1)))?;
             match step {
                 Step::Moved { taken, delivered } => {
-                    self.path = Some(kernel.plan().path());
+                    took(&mut self.path, &mut self.fallback, kernel.plan().path());
                     if taken > 0 {
                         src.advance(taken, false)?;
                     }
@@ -859,7 +885,7 @@ impl CopyState {
                 }
                 Step::Eof => {
                     src.advance(0, true)?;
-                    self.path = Some(kernel.plan().path());
+                    took(&mut self.path, &mut self.fallback, kernel.plan().path());
                     self.stage = Stage::Flush;
                     return Poll::Ready(Ok(()));
                 }
@@ -958,6 +984,7 @@ impl CopyState {
                 self.pos += n;
                 self.progress.record(n as u64);
                 self.need_flush = true;
+                took(&mut self.path, &mut self.fallback, CopyPath::Buffered);
             }
             if self.read_done {
                 if self.path.is_none() {

@@ -829,6 +829,7 @@ fn injected_decline_on_the_first_kernel_call_falls_back_with_exact_bytes() {
                 _ => (CopyPath::Buffered, 0),
             };
             assert_eq!(report.path(), path, "{scenario:?} {errno:?}");
+            assert_eq!(report.fallback(), None, "{scenario:?} {errno:?}: one path");
             assert_eq!(report.kernel_bytes(), kernel, "{scenario:?} {errno:?}");
         }
     }
@@ -844,6 +845,13 @@ fn injected_decline_while_the_splice_pipe_holds_bytes_hands_them_to_the_buffered
             let report = out.result.unwrap();
             assert_eq!(report.bytes(), data.len() as u64, "{scenario:?} {errno:?}");
             assert_eq!(report.kernel_bytes(), 0, "{scenario:?} {errno:?}");
+            // splice took the bytes, the buffered path delivered them.
+            assert_eq!(report.path(), CopyPath::Splice, "{scenario:?} {errno:?}");
+            assert_eq!(
+                report.fallback(),
+                Some(CopyPath::Buffered),
+                "{scenario:?} {errno:?}"
+            );
             assert!(out.received == data, "{scenario:?} {errno:?}: bytes differ");
         }
     }
