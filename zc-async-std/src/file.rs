@@ -12,24 +12,15 @@
 //! (which work from the fd offset once the caches are empty) continues from there.
 
 use std::io::{self, SeekFrom};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use async_std::fs::File;
 use futures_lite::{AsyncRead, AsyncSeek, AsyncWrite};
-use rustix::fs::FileType;
 use zc_traits::{RawEnd, Sink, Source};
 
 use crate::AsyncStd;
-
-/// The fd, if it is a regular file: the only kind whose kernel copy does not block the
-/// executor for an unbounded time (a FIFO or a terminal opened as a `File` would).
-fn regular_fd(file: &File) -> Option<BorrowedFd<'_>> {
-    let fd = file.as_fd();
-    let stat = rustix::fs::fstat(fd).ok()?;
-    (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile).then_some(fd)
-}
 
 /// Empties async-std's caches and brings the fd offset to the logical position.
 ///
@@ -65,7 +56,7 @@ impl Source<AsyncStd> for File {
     }
 
     fn raw_source(&mut self) -> Option<RawEnd<'_, AsyncStd>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }
 
@@ -100,6 +91,6 @@ impl Sink<AsyncStd> for File {
     }
 
     fn raw_sink(&mut self) -> Option<RawEnd<'_, AsyncStd>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }

@@ -48,7 +48,7 @@
 //! duplicate: a finished, failed or cancelled copy leaves no extra fd open. A copy that never
 //! waits makes no duplicate.
 //!
-//! *Files.* An async-std `File` is a [`RawEnd::Direct`](zc_traits::RawEnd::Direct) end (for
+//! *Files.* An async-std `File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (for
 //! a regular file; a FIFO or a device keeps the blocking pool). async-std caches reads and
 //! writes in memory, so its fd offset may differ from the logical position; before the fd is
 //! used, the copy asks async-std for the logical position and, when the fd offset differs,

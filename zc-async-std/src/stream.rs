@@ -15,7 +15,7 @@ use async_io::Async;
 use async_std::net::TcpStream;
 use async_std::os::unix::net::UnixStream;
 use futures_lite::{AsyncRead, AsyncWrite};
-use zc_traits::{Interest, Neutral, RawEnd, Readiness, Sink, Source};
+use zc_traits::{FdKind, Interest, Neutral, RawEnd, Readiness, Sink, Source};
 
 use crate::AsyncStd;
 
@@ -82,7 +82,7 @@ macro_rules! watched_stream {
             }
 
             fn raw_source(&mut self) -> Option<RawEnd<'_, AsyncStd>> {
-                Some(RawEnd::Watched(AsFd::as_fd(&*self), watch))
+                Some(RawEnd::Watched(AsFd::as_fd(&*self), watch, FdKind::StreamSocket))
             }
         }
 
@@ -103,7 +103,7 @@ macro_rules! watched_stream {
             }
 
             fn raw_sink(&mut self) -> Option<RawEnd<'_, AsyncStd>> {
-                Some(RawEnd::Watched(AsFd::as_fd(&*self), watch))
+                Some(RawEnd::Watched(AsFd::as_fd(&*self), watch, FdKind::StreamSocket))
             }
         }
     };

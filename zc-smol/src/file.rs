@@ -12,24 +12,15 @@
 //! `read_pos` from the fd), write or seek continues from there.
 
 use std::io::{self, SeekFrom};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use async_fs::File;
 use futures_lite::{AsyncRead, AsyncSeek, AsyncWrite};
-use rustix::fs::FileType;
 use zc_traits::{RawEnd, Sink, Source};
 
 use crate::Smol;
-
-/// The fd, if it is a regular file: the only kind whose kernel copy does not block the
-/// executor for an unbounded time (a FIFO or a terminal opened as a `File` would).
-pub(crate) fn regular_fd<F: AsFd>(file: &F) -> Option<BorrowedFd<'_>> {
-    let fd = file.as_fd();
-    let stat = rustix::fs::fstat(fd).ok()?;
-    (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile).then_some(fd)
-}
 
 /// Stops async-fs's background task and brings the fd offset to the logical position.
 fn poll_sync_position(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -56,7 +47,7 @@ impl Source<Smol> for File {
     }
 
     fn raw_source(&mut self) -> Option<RawEnd<'_, Smol>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }
 
@@ -91,6 +82,6 @@ impl Sink<Smol> for File {
     }
 
     fn raw_sink(&mut self) -> Option<RawEnd<'_, Smol>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }

@@ -41,7 +41,7 @@
 //! `Arc<Async<std::net::TcpStream>>` and converts into that `Arc`; waiting goes through such a
 //! clone, which shares the stream's reactor registration.
 //!
-//! *Files.* An `async_fs::File` is a [`RawEnd::Direct`](zc_traits::RawEnd::Direct) end (for a
+//! *Files.* An `async_fs::File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (for a
 //! regular file; a FIFO or a device keeps the blocking pool). async-fs reads ahead on a
 //! background thread, so its fd offset runs ahead of the logical position; before the fd is
 //! used, the copy flushes pending writes and seeks with `SeekFrom::Current(0)`, which makes

@@ -16,7 +16,7 @@ use async_io::{Async, IoSafe};
 use async_net::unix::UnixStream;
 use async_net::TcpStream;
 use futures_lite::{AsyncRead, AsyncWrite};
-use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Smol;
 
@@ -126,6 +126,11 @@ macro_rules! async_net_stream {
         impl Readiness<Smol> for $ty {
             fn fd(&self) -> BorrowedFd<'_> {
                 self.as_fd()
+            }
+
+            /// The type says it: a copy asks the kernel nothing about the fd.
+            fn fd_kind(&self) -> FdKind {
+                FdKind::StreamSocket
             }
 
             fn poll_io(

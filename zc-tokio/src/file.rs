@@ -23,25 +23,16 @@
 //! the check is idempotent, as the copy requires of `poll_prepare_*`.
 
 use std::io::{self, SeekFrom};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use rustix::fs::FileType;
 use tokio::fs::File;
 use tokio::io::{AsyncSeek, AsyncWrite};
 use zc_traits::{RawEnd, Sink, Source};
 
 use crate::stream::poll_read_tokio;
 use crate::Tokio;
-
-/// The fd, if it is a regular file: the only kind whose kernel copy does not block the
-/// executor for an unbounded time (a FIFO or a terminal opened as a `File` would).
-fn regular_fd(file: &File) -> Option<BorrowedFd<'_>> {
-    let fd = file.as_fd();
-    let stat = rustix::fs::fstat(fd).ok()?;
-    (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile).then_some(fd)
-}
 
 /// Completes the operation in flight and brings the fd offset to the logical position.
 fn poll_sync_position(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -84,7 +75,7 @@ impl Source<Tokio> for File {
     }
 
     fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }
 
@@ -106,6 +97,6 @@ impl Sink<Tokio> for File {
     }
 
     fn raw_sink(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        regular_fd(self).map(RawEnd::Direct)
+        Some(RawEnd::File(AsFd::as_fd(&*self)))
     }
 }

@@ -44,7 +44,8 @@
 //! the syscall answers `WouldBlock`. A copy that finds the socket full returns `Pending` and
 //! is woken by the reactor; it never spins.
 //!
-//! *Files.* A tokio `File` is a [`RawEnd::Direct`](zc_traits::RawEnd::Direct) end. Before its
+//! *Files.* A tokio `File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (a FIFO or a
+//! device keeps the blocking pool). Before its
 //! fd is used, the copy completes the operation tokio has in flight and, when tokio may hold
 //! read-ahead, discards it with `start_seek(SeekFrom::Current(0))`, so the kernel reads from
 //! the logical position; the kernel advances the fd offset, so the position afterwards is the

@@ -13,7 +13,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::unix::pipe;
 use tokio::net::{tcp, unix, TcpStream, UnixStream};
-use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Tokio;
 
@@ -208,10 +208,14 @@ pub(crate) fn poll_read_tokio<R: AsyncRead + ?Sized>(
 }
 
 macro_rules! polled {
-    ($($ty:ty),* $(,)?) => {$(
+    ($($ty:ty => $kind:ident),* $(,)?) => {$(
         impl Readiness<Tokio> for $ty {
             fn fd(&self) -> BorrowedFd<'_> {
                 self.reactor_fd()
+            }
+
+            fn fd_kind(&self) -> FdKind {
+                FdKind::$kind
             }
 
             fn poll_io(
@@ -226,19 +230,20 @@ macro_rules! polled {
     )*};
 }
 
+// The type says what the fd is, so a copy asks the kernel nothing about it.
 polled!(
-    TcpStream,
-    UnixStream,
-    tcp::ReadHalf<'_>,
-    tcp::OwnedReadHalf,
-    tcp::WriteHalf<'_>,
-    tcp::OwnedWriteHalf,
-    unix::ReadHalf<'_>,
-    unix::OwnedReadHalf,
-    unix::WriteHalf<'_>,
-    unix::OwnedWriteHalf,
-    pipe::Receiver,
-    pipe::Sender,
+    TcpStream => StreamSocket,
+    UnixStream => StreamSocket,
+    tcp::ReadHalf<'_> => StreamSocket,
+    tcp::OwnedReadHalf => StreamSocket,
+    tcp::WriteHalf<'_> => StreamSocket,
+    tcp::OwnedWriteHalf => StreamSocket,
+    unix::ReadHalf<'_> => StreamSocket,
+    unix::OwnedReadHalf => StreamSocket,
+    unix::WriteHalf<'_> => StreamSocket,
+    unix::OwnedWriteHalf => StreamSocket,
+    pipe::Receiver => Pipe,
+    pipe::Sender => Pipe,
 );
 
 macro_rules! polled_source {

@@ -505,7 +505,7 @@ fn took(main: &mut Option<CopyPath>, fallback: &mut Option<CopyPath>, path: Copy
 
 /// Whether the (prepared) source is a regular file read at its own fd offset.
 fn is_file_at_offset<Rt, S: Source<Rt> + ?Sized>(src: &mut S) -> bool {
-    matches!(src.raw_source(), Some(RawEnd::Direct(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
+    matches!(src.raw_source(), Some(RawEnd::Direct(fd) | RawEnd::File(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
 }
 
 /// Runs `op` on a file source's fd.
@@ -514,7 +514,7 @@ fn on_file_fd<Rt, S: Source<Rt> + ?Sized, T>(
     op: impl FnOnce(BorrowedFd<'_>) -> io::Result<T>,
 ) -> io::Result<T> {
     match src.raw_source() {
-        Some(RawEnd::Direct(fd)) => op(fd),
+        Some(RawEnd::Direct(fd) | RawEnd::File(fd)) => op(fd),
         _ => Err(io::Error::other(
             "zc: a file source stopped answering raw_source mid-copy",
         )),
@@ -523,7 +523,7 @@ fn on_file_fd<Rt, S: Source<Rt> + ?Sized, T>(
 
 /// Whether the (prepared) destination is a regular file written at its own fd offset.
 fn is_file_sink<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D) -> bool {
-    matches!(dst.raw_sink(), Some(RawEnd::Direct(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
+    matches!(dst.raw_sink(), Some(RawEnd::Direct(fd) | RawEnd::File(fd)) if sys::kind(fd) == sys::Kind::RegularFile)
 }
 
 /// Runs `op` on a file destination's fd.
@@ -532,7 +532,7 @@ fn on_file_sink_fd<Rt, D: Sink<Rt> + ?Sized, T>(
     op: impl FnOnce(BorrowedFd<'_>) -> io::Result<T>,
 ) -> io::Result<T> {
     match dst.raw_sink() {
-        Some(RawEnd::Direct(fd)) => op(fd),
+        Some(RawEnd::Direct(fd) | RawEnd::File(fd)) => op(fd),
         _ => Err(io::Error::other(
             "zc: a file destination stopped answering raw_sink mid-copy",
         )),
@@ -712,7 +712,9 @@ impl CopyState {
                         self.stage = Stage::ReaderFrom;
                         continue;
                     }
-                    if !self.file_dst && matches!(dst.raw_sink(), Some(RawEnd::Direct(_))) {
+                    if !self.file_dst
+                        && matches!(dst.raw_sink(), Some(RawEnd::Direct(_) | RawEnd::File(_)))
+                    {
                         // A file destination is written at its fd, so that only bytes that
                         // reached it count (see `FileSink`).
                         ready!(dst.poll_prepare_sink(cx))?;
@@ -768,8 +770,11 @@ impl CopyState {
                         self.fall_back("an end lost its kernel object while preparing".into())?;
                         continue;
                     };
-                    // One fstat per end, shared by the same-file check and the plan choice.
-                    let kinds = (sys::kind(s.fd()), sys::kind(d.fd()));
+                    // At most one fstat per end (none for an end whose type says its kind),
+                    // shared by the same-file check, the plan choice and the source's size.
+                    let ((src_kind, src_size), (dst_kind, _)) =
+                        (kernel::end_kind(&s), kernel::end_kind(&d));
+                    let kinds = (src_kind, dst_kind);
                     let both_files = kinds == (sys::Kind::RegularFile, sys::Kind::RegularFile);
                     if let Some(why) = both_files
                         .then(|| sys::same_file_refusal(s.fd(), d.fd(), limit))
@@ -779,11 +784,11 @@ impl CopyState {
                         return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, why)));
                     }
                     // A buffered reader's bytes go to a file at its fd, as the buffered path's.
-                    self.file_dst =
-                        matches!(d, RawEnd::Direct(_)) && kinds.1 == sys::Kind::RegularFile;
+                    self.file_dst = matches!(d, RawEnd::Direct(_) | RawEnd::File(_))
+                        && kinds.1 == sys::Kind::RegularFile;
                     match kernel::plans(&s, &d, kinds) {
                         Ok((plans, src_kind, dst_kind)) => {
-                            self.kernel = Some(Kernel::new(plans, src_kind, dst_kind));
+                            self.kernel = Some(Kernel::new(plans, src_kind, dst_kind, src_size));
                             self.stage = Stage::Drain;
                         }
                         Err(reason) => {

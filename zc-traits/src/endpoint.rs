@@ -56,6 +56,12 @@ pub trait Readiness<Rt> {
     /// The fd behind the endpoint, borrowed for as long as the endpoint is.
     fn fd(&self) -> BorrowedFd<'_>;
 
+    /// What the fd is, when the endpoint's type says it (a TCP stream is a stream socket).
+    /// Default: [`FdKind::Unknown`], and the copy asks the kernel (`fstat`, `getsockopt`).
+    fn fd_kind(&self) -> FdKind {
+        FdKind::Unknown
+    }
+
     /// Runs `op` on the fd when it is ready for `interest`; re-waits on `WouldBlock`.
     ///
     /// # Errors
@@ -92,10 +98,28 @@ impl<Rt> fmt::Debug for dyn Readiness<Rt> + Send + '_ {
 /// Errors of the duplication or of the reactor registration; the copy fails with them.
 pub type Watcher = fn(BorrowedFd<'_>) -> io::Result<Box<dyn Readiness<crate::Neutral> + Send>>;
 
+/// What kind of kernel object a socket or pipe end is, as its type says (std's `kernel_copy`
+/// keeps the same knowledge in its `FdMeta`). A copy takes a kind its ends state as given and
+/// makes no syscall to learn it; it asks the kernel only about [`FdKind::Unknown`] ends.
+///
+/// The kind picks the kernel plan; the syscall's answer still decides, so a wrong kind costs a
+/// declined plan (the copy then falls back), never wrong bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FdKind {
+    /// A connected stream socket: TCP, or a Unix stream socket.
+    StreamSocket,
+    /// A pipe or a FIFO.
+    Pipe,
+    /// The type does not say (`smol::Async<T>` over any `T`, say): the copy asks the kernel.
+    Unknown,
+}
+
 /// The kernel object behind an endpoint: Go's "are you an `*os.File` / `*net.TCPConn`?".
 ///
-/// The kind of the fd (regular file, pipe, socket) is learned with `fstat` by the kernel loop;
-/// it is a hint, and the syscall's answer decides.
+/// The kind of the fd (regular file, pipe, socket) comes from the end when its type says it
+/// ([`Readiness::fd_kind`], the [`FdKind`] of [`RawEnd::Watched`]); otherwise the copy learns
+/// it with one `fstat` per end and copy. It is a hint, and the syscall's answer decides.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RawEnd<'a, Rt> {
@@ -108,10 +132,20 @@ pub enum RawEnd<'a, Rt> {
     /// A non-blocking socket or pipe whose runtime keeps its reactor registration private
     /// (async-std's streams), so the end cannot lend a [`Readiness`].
     ///
-    /// The copy calls the [`Watcher`] once, before its first syscall on this end, keeps the
-    /// handle it returns until the copy ends (finished, failed or dropped), and runs its
-    /// syscalls on the handle's fd, which must refer to the same open file description.
-    Watched(BorrowedFd<'a>, Watcher),
+    /// The copy runs a syscall on the fd itself first; on its first `WouldBlock` it calls the
+    /// [`Watcher`], keeps the handle it returns until the copy ends (finished, failed or
+    /// dropped), and runs its syscalls on the handle's fd, which must refer to the same open
+    /// file description. The [`FdKind`] says what the fd is, when the type knows.
+    Watched(BorrowedFd<'a>, Watcher, FdKind),
+    /// The fd of a runtime's file type, which the copy may use in blocking mode only if it is
+    /// a regular file or a block device: it checks with its one `fstat` of the end, and an fd
+    /// of any other kind (a FIFO or a terminal opened as a file, whose kernel copy could block
+    /// the executor for good) takes the buffered path, through the runtime's own reads and
+    /// writes. Otherwise as [`RawEnd::Direct`].
+    ///
+    /// This spares the end an `fstat` of its own each time the copy asks for it (once per
+    /// kernel step).
+    File(BorrowedFd<'a>),
 }
 
 impl<Rt> RawEnd<'_, Rt> {
@@ -120,7 +154,8 @@ impl<Rt> RawEnd<'_, Rt> {
         match self {
             RawEnd::Direct(fd) => *fd,
             RawEnd::Polled(ready) => ready.fd(),
-            RawEnd::Watched(fd, _) => *fd,
+            RawEnd::Watched(fd, ..) => *fd,
+            RawEnd::File(fd) => *fd,
         }
     }
 }

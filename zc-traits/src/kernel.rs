@@ -3,7 +3,10 @@
 //! # Strategy
 //!
 //! The copy asks each side what kernel object it has ([`Source::raw_source`],
-//! [`Sink::raw_sink`]), `fstat`s both fds once, and picks a list of plans to try in order:
+//! [`Sink::raw_sink`]) and what kind it is: a socket or pipe end whose type says it
+//! ([`FdKind`]) costs no syscall; any other end is `fstat`ed once per copy (a regular file's
+//! size comes with it, and the kernel steps reuse both). Then it picks a list of plans to try
+//! in order:
 //!
 //! | source            | destination               | plans                              |
 //! |-------------------|---------------------------|------------------------------------|
@@ -19,6 +22,18 @@
 //! fault. A first call that returns 0 from a regular file is checked with `pread`, because
 //! `/proc` and `/sys` files report size 0 and answer 0 while they have content.
 //!
+//! # The end of a regular file
+//!
+//! A regular file source of known size (its `fstat` says more than 0) is read until the copy
+//! has taken that size, or until the kernel reports end of file (a call returns 0), whichever
+//! comes first. So a file copied from its start is sent as it was when the copy started, with
+//! no last call that returns 0: bytes appended during the copy are left for the next copy (Go's
+//! `sendFile` on the BSDs bounds the copy by the size the same way). A file that shrinks ends
+//! the copy at its new end, with the bytes taken until then (`Ok`, or `UnexpectedEof` for
+//! [`Limited::exact`](crate::Limited::exact)). A copy from a later position ends at the
+//! kernel's end of file, which then costs one call that returns 0. Size 0 (an empty file, a
+//! `/proc` file, a block device) sets no bound.
+//!
 //! Splice through a pipe never mixes two copies' bytes: the pipe is emptied into the
 //! destination before it is refilled, and only an empty pipe goes back to the pool. If the
 //! destination declines while the pipe holds bytes (say an `O_APPEND` file that the hint did
@@ -31,7 +46,7 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{ready, Context, Poll};
 
-use crate::endpoint::{Interest, RawEnd, Readiness, Watcher};
+use crate::endpoint::{FdKind, Interest, RawEnd, Readiness, Watcher};
 use crate::sys::{self, Call, Kind};
 use crate::{CopyPath, Neutral};
 
@@ -78,8 +93,23 @@ pub(crate) enum Step {
     Decline(io::Error),
 }
 
-/// The plans for a source and destination of the given kinds (from `sys::kind`), best first,
-/// with the reason when there is none.
+/// What an end is, and a regular file's size (0 if not one): from the end's type when it
+/// says it ([`FdKind`]), else from one `fstat` (and a `getsockopt` for a socket).
+pub(crate) fn end_kind<Rt>(end: &RawEnd<'_, Rt>) -> (Kind, u64) {
+    let stated = match end {
+        RawEnd::Polled(ready) => ready.fd_kind(),
+        RawEnd::Watched(_, _, kind) => *kind,
+        RawEnd::Direct(_) | RawEnd::File(_) => FdKind::Unknown,
+    };
+    match stated {
+        FdKind::StreamSocket => (Kind::StreamSocket, 0),
+        FdKind::Pipe => (Kind::Pipe, 0),
+        FdKind::Unknown => sys::kind_and_size(end.fd()),
+    }
+}
+
+/// The plans for a source and destination of the given kinds (from [`end_kind`]), best
+/// first, with the reason when there is none.
 pub(crate) fn plans<Rt>(
     src: &RawEnd<'_, Rt>,
     dst: &RawEnd<'_, Rt>,
@@ -87,6 +117,18 @@ pub(crate) fn plans<Rt>(
 ) -> Result<(Vec<Plan>, Kind, Kind), &'static str> {
     let src_polled = matches!(src, RawEnd::Polled(_) | RawEnd::Watched(..));
     let dst_polled = matches!(dst, RawEnd::Polled(_) | RawEnd::Watched(..));
+    if matches!(src, RawEnd::File(_)) && src_kind != Kind::RegularFile {
+        return Err(
+            "the source is a runtime's file over a FIFO or a device, whose kernel \
+                    copy could block the executor",
+        );
+    }
+    if matches!(dst, RawEnd::File(_)) && dst_kind != Kind::RegularFile {
+        return Err(
+            "the destination is a runtime's file over a FIFO or a device, whose \
+                    kernel copy could block the executor",
+        );
+    }
     if dst_kind == Kind::RegularFile && sys::is_append(dst.fd()) {
         // sendfile, splice and copy_file_range all refuse O_APPEND destinations.
         return Err("the destination file is opened with O_APPEND");
@@ -130,6 +172,10 @@ pub(crate) struct Kernel {
     dst_kind: Kind,
     /// Bytes the current plan delivered; a plan declines only while this is 0.
     plan_delivered: u64,
+    /// For a regular file source of known size: the most bytes it may still give, its size
+    /// at the copy's start less the bytes taken. The copy ends when this reaches 0, without
+    /// a last call that would return 0 (see the module doc).
+    src_left: Option<u64>,
     pipe: Option<sys::Pipe>,
     /// Bytes inside `pipe`, taken from the source and not yet delivered.
     in_pipe: usize,
@@ -140,13 +186,16 @@ pub(crate) struct Kernel {
 }
 
 impl Kernel {
-    pub(crate) fn new(plans: Vec<Plan>, src_kind: Kind, dst_kind: Kind) -> Kernel {
+    /// `src_size`: a regular file source's size from its `fstat` (0: unknown).
+    pub(crate) fn new(plans: Vec<Plan>, src_kind: Kind, dst_kind: Kind, src_size: u64) -> Kernel {
         Kernel {
             plans,
             current: 0,
             src_kind,
             dst_kind,
             plan_delivered: 0,
+            // Size 0 is also what /proc files and block devices report: no bound then.
+            src_left: (src_kind == Kind::RegularFile && src_size > 0).then_some(src_size),
             pipe: None,
             in_pipe: 0,
             src_watch: None,
@@ -222,6 +271,12 @@ impl Kernel {
         let plan = self.plan();
         let dst_kind = self.dst_kind;
         let src_file = src_fd_if_file(&src, self.src_kind);
+        let want = match self.src_left {
+            // The file's size at the start is taken: the end, with no call that returns 0.
+            Some(0) if src_file.is_some() => return Poll::Ready(Ok(Step::Eof)),
+            Some(left) if src_file.is_some() => want.min(left.try_into().unwrap_or(usize::MAX)),
+            _ => want,
+        };
         let result = match plan {
             Plan::CopyFileRange => {
                 let (input, out) = (src.fd(), dst.fd());
@@ -269,6 +324,9 @@ impl Kernel {
             }
             Ok(n) => {
                 self.plan_delivered += n as u64;
+                if let Some(left) = &mut self.src_left {
+                    *left = left.saturating_sub(n as u64);
+                }
                 Ok(Step::Moved {
                     taken: n as u64,
                     delivered: n as u64,
@@ -356,7 +414,7 @@ fn may_raise_sigpipe(kind: Kind) -> bool {
 
 fn src_fd_if_file<'a, Rt>(src: &RawEnd<'a, Rt>, kind: Kind) -> Option<BorrowedFd<'a>> {
     match (src, kind) {
-        (RawEnd::Direct(fd), Kind::RegularFile) => Some(*fd),
+        (RawEnd::Direct(fd) | RawEnd::File(fd), Kind::RegularFile) => Some(*fd),
         _ => None,
     }
 }
@@ -396,9 +454,11 @@ fn poll_read_leg<Rt>(
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     match src {
-        RawEnd::Direct(fd) => Poll::Ready(op(fd)),
+        RawEnd::Direct(fd) | RawEnd::File(fd) => Poll::Ready(op(fd)),
         RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Readable, op),
-        RawEnd::Watched(fd, watcher) => poll_watched(cx, fd, watcher, slot, Interest::Readable, op),
+        RawEnd::Watched(fd, watcher, _) => {
+            poll_watched(cx, fd, watcher, slot, Interest::Readable, op)
+        }
     }
 }
 
@@ -410,8 +470,10 @@ fn poll_write_leg<Rt>(
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
     match dst {
-        RawEnd::Direct(fd) => Poll::Ready(op(fd)),
+        RawEnd::Direct(fd) | RawEnd::File(fd) => Poll::Ready(op(fd)),
         RawEnd::Polled(ready) => ready.poll_io(cx, Interest::Writable, op),
-        RawEnd::Watched(fd, watcher) => poll_watched(cx, fd, watcher, slot, Interest::Writable, op),
+        RawEnd::Watched(fd, watcher, _) => {
+            poll_watched(cx, fd, watcher, slot, Interest::Writable, op)
+        }
     }
 }

@@ -101,7 +101,8 @@ pub use copy::{
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
 };
 pub use endpoint::{
-    Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher, WriterTo,
+    FdKind, Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher,
+    WriterTo,
 };
 pub use neutral::Neutral;
 pub use relay::{copy_bidirectional, copy_bidirectional_report, RelayFuture};

@@ -99,7 +99,7 @@ where
 
 #[derive(Debug)]
 enum Phase {
-    Copying(CopyState),
+    Copying(Box<CopyState>),
     ShuttingDown(Report),
     Done(Report),
 }
@@ -112,7 +112,7 @@ struct Direction {
 impl Direction {
     fn new(opts: CopyOptions) -> Direction {
         Direction {
-            phase: Phase::Copying(CopyState::new(opts)),
+            phase: Phase::Copying(Box::new(CopyState::new(opts))),
         }
     }
 

@@ -431,6 +431,110 @@ fn limited_exact_copy_of_a_truncated_file_is_unexpected_eof_with_the_count() {
     assert_eq!(pos, 2 << 20);
 }
 
+// The source file grows while it is being sent: the copy takes at most the file's size at its
+// start (its one fstat), so a copy from the start sends the file as it was, and stops without
+// a last call that returns 0.
+
+#[test]
+fn file_grown_mid_sendfile_is_sent_up_to_its_size_at_the_start() {
+    use std::os::unix::fs::FileExt;
+    let data = pattern(4 << 20);
+    let mut file = file_with(&data);
+    let grow = file.try_clone().unwrap();
+    let (mut tx, mut rx) = small_tcp_pair();
+    let appended = pattern(5 << 20);
+    let (result, received) = run(future::zip(
+        async {
+            let r = copy_report(&mut file, &mut tx).await;
+            drop(tx);
+            r
+        },
+        async {
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 16 << 10];
+            loop {
+                let n = rx.0.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return got;
+                }
+                if got.len() < 256 << 10 && got.len() + n >= 256 << 10 {
+                    // The sender is a few socket buffers ahead: far before the old end.
+                    grow.write_all_at(&appended[4 << 20..], 4 << 20).unwrap();
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+        },
+    ));
+    let report = result.unwrap();
+    assert_eq!(report.path(), CopyPath::Sendfile);
+    assert_eq!(
+        report.bytes(),
+        4 << 20,
+        "the size at the start, not the grown one"
+    );
+    assert!(received == data, "received bytes differ");
+    assert_eq!(file.stream_position().unwrap(), 4 << 20);
+    // The next copy sends what was appended.
+    let mut rest = Vec::new();
+    let n = run(copy_report::<Aio, _, _>(&mut file, &mut rest)).unwrap();
+    assert_eq!(n.bytes(), 1 << 20);
+    assert!(rest[..] == appended[4 << 20..], "appended bytes differ");
+}
+
+#[test]
+fn file_grown_between_copy_file_range_chunks_is_copied_up_to_its_size_at_the_start() {
+    use std::os::unix::fs::FileExt;
+    let data = pattern(4 << 20);
+    let mut src = file_with(&data);
+    let grow = src.try_clone().unwrap();
+    let mut dst = tempfile::tempfile().unwrap();
+    let opts = CopyOptions::new().max_per_poll(64 << 10);
+    let report = run(async {
+        let mut copy = Box::pin(opts.copy::<Aio, _, _>(&mut src, &mut dst));
+        let mut polls = 0;
+        future::poll_fn(|cx| {
+            polls += 1;
+            if polls == 6 {
+                grow.write_all_at(&[7u8; 1 << 20], 4 << 20).unwrap();
+            }
+            std::future::Future::poll(copy.as_mut(), cx)
+        })
+        .await
+    })
+    .unwrap();
+    assert_eq!(report.path(), CopyPath::CopyFileRange);
+    assert_eq!(report.bytes(), 4 << 20);
+    assert_eq!(src.stream_position().unwrap(), 4 << 20);
+    assert!(content(&mut dst) == data, "copied bytes differ");
+}
+
+#[test]
+fn file_copied_from_a_later_position_ends_at_its_end() {
+    // From offset 1 MiB the size bound (4 MiB) is not reached: the kernel's end of file ends
+    // the copy, with the exact count.
+    let data = pattern(4 << 20);
+    let mut src = file_with(&data);
+    src.seek(io::SeekFrom::Start(1 << 20)).unwrap();
+    let (mut tx, mut rx) = small_tcp_pair();
+    let (result, received) = run(future::zip(
+        async {
+            let r = copy_report(&mut src, &mut tx).await;
+            drop(tx);
+            r
+        },
+        async {
+            let mut got = Vec::new();
+            rx.0.read_to_end(&mut got).await.unwrap();
+            got
+        },
+    ));
+    let report = result.unwrap();
+    assert_eq!(report.path(), CopyPath::Sendfile);
+    assert_eq!(report.bytes(), 3 << 20);
+    assert!(received[..] == data[1 << 20..], "received bytes differ");
+    assert_eq!(src.stream_position().unwrap(), 4 << 20);
+}
+
 /// Polls `fut`, truncating `file` to `to` after `polls` polls.
 async fn truncate_after<F: std::future::Future + Unpin>(
     mut fut: F,

@@ -64,17 +64,24 @@ pub(crate) fn is_decline(err: &io::Error) -> bool {
 }
 
 pub(crate) fn kind(fd: BorrowedFd<'_>) -> Kind {
+    kind_and_size(fd).0
+}
+
+/// What `fd` is, from one `fstat` (and a `getsockopt` for a socket), and its size: a regular
+/// file's `st_size`, 0 for anything else (block devices and `/proc` files report 0 too).
+pub(crate) fn kind_and_size(fd: BorrowedFd<'_>) -> (Kind, u64) {
     let Ok(stat) = rustix::fs::fstat(fd) else {
-        return Kind::Other;
+        return (Kind::Other, 0);
     };
     match FileType::from_raw_mode(stat.st_mode) {
-        FileType::RegularFile | FileType::BlockDevice => Kind::RegularFile,
-        FileType::Fifo => Kind::Pipe,
+        FileType::RegularFile => (Kind::RegularFile, stat.st_size.max(0) as u64),
+        FileType::BlockDevice => (Kind::RegularFile, 0),
+        FileType::Fifo => (Kind::Pipe, 0),
         FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
-            Ok(SocketType::STREAM) => Kind::StreamSocket,
-            _ => Kind::Other,
+            Ok(SocketType::STREAM) => (Kind::StreamSocket, 0),
+            _ => (Kind::Other, 0),
         },
-        _ => Kind::Other,
+        _ => (Kind::Other, 0),
     }
 }
 

@@ -17,6 +17,10 @@ pub(crate) fn kind(_fd: BorrowedFd<'_>) -> Kind {
     Kind::Other
 }
 
+pub(crate) fn kind_and_size(_fd: BorrowedFd<'_>) -> (Kind, u64) {
+    (Kind::Other, 0)
+}
+
 pub(crate) fn is_append(_fd: BorrowedFd<'_>) -> bool {
     false
 }

@@ -74,12 +74,27 @@ pub(crate) fn ignored() -> bool {
     IGNORED.load(Ordering::Relaxed)
 }
 
-/// SIGPIPE's bit in the `SigIgn` line of `/proc/self/status`.
+/// SIGPIPE's bit in the `SigIgn` line of `/proc/self/status`: `open`, usually one `read`
+/// (the line is in the first 2 KiB), `close`.
 fn read_ignored() -> Option<bool> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
-    let mask = u64::from_str_radix(mask.trim(), 16).ok()?;
-    Some(mask & (1 << (Signal::SIGPIPE as i32 - 1)) != 0)
+    use std::io::Read;
+    let mut file = std::fs::File::open("/proc/self/status").ok()?;
+    let mut buf = [0u8; 4096];
+    let mut len = 0;
+    loop {
+        let text = std::str::from_utf8(&buf[..len]).ok()?;
+        if let Some(line) = text
+            .split_once("SigIgn:")
+            .and_then(|(_, rest)| rest.split_once('\n'))
+        {
+            let mask = u64::from_str_radix(line.0.trim(), 16).ok()?;
+            return Some(mask & (1 << (Signal::SIGPIPE as i32 - 1)) != 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => len += n,
+        }
+    }
 }
 
 /// The signalfd that takes a pending SIGPIPE off the calling thread.
