@@ -365,8 +365,10 @@ pub async fn serve_connection<R: Runtime>(
             }
             deadline.get_or_insert_with(|| Instant::now() + config.header_timeout);
         };
+        // The same bytes parse the same way: parsed again here because the borrow of the
+        // first parse cannot outlive the reads of the loop.
         let Ok(Some((request, _))) = http::parse_request(&buf[..head_len]) else {
-            unreachable!("the head parsed above");
+            return Err(io::Error::other("a request head parsed once but not twice"));
         };
         let (status, head_corked, body) =
             respond::<R>(stream, &mut clock, &mut head, site, &request).await?;
