@@ -22,6 +22,7 @@ support::reliability::per_runtime!(
     tcp_peer_close_mid_splice_is_an_error_with_the_count,
     pipe_reader_close_mid_sendfile_is_broken_pipe_with_the_count,
     sigpipe_is_never_raised_even_where_it_would_kill,
+    sigpipe_never_kills_when_peers_leave_at_random_moments,
     file_truncated_mid_sendfile_ends_short_or_is_unexpected_eof,
     slow_reader_is_waited_for_without_spinning,
     half_close_ends_one_direction_and_the_other_keeps_working,
@@ -183,15 +184,114 @@ fn sigpipe_is_never_raised_even_where_it_would_kill<H: Harness>() {
         return;
     }
     let _g = shared();
-    let out = spawn_child(&test_path::<H>(TEST), "sigpipe");
+    run_child_that_must_live::<H>(TEST, "sigpipe");
+}
+
+/// Runs `test` of this binary as a child in `mode` and checks that it finished (and was not
+/// killed by a signal); returns its "ZC-CHILD-OK" line.
+fn run_child_that_must_live<H: Harness>(test: &str, mode: &str) -> String {
+    let out = spawn_child(&test_path::<H>(test), mode);
     let stdout = String::from_utf8_lossy(&out.stdout);
+    let ok = format!("ZC-CHILD-OK {mode}");
     assert!(
-        out.status.success() && stdout.contains("ZC-CHILD-OK sigpipe"),
+        out.status.success() && stdout.contains(&ok),
         "{}: the child failed or was killed by a signal: {:?}\n{stdout}\n{}",
         H::NAME,
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+        .lines()
+        .find(|l| l.contains(&ok))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Copies into peers that leave at random moments, `ROUNDS` times for each of sendfile into
+/// a socket, sendfile into a pipe and splice socket → socket; returns the copies checked.
+///
+/// The receiver reads a random number of bytes, then closes, with a reset (`SO_LINGER` 0) or
+/// without; every copy must end with `BrokenPipe`/`ConnectionReset`, a count that is at least
+/// what arrived, bytes that are a prefix of the data, and (sendfile) the file's position equal
+/// to the count.
+async fn random_peer_exits<H: Harness>(seed: u64) -> usize {
+    const ROUNDS: u64 = 120;
+    const LEN: usize = 1 << 20;
+    let data = pattern(LEN);
+    let mut rng = Xorshift::new(seed);
+    let mut checked = 0;
+    for round in 0..ROUNDS {
+        // Leave before the last 256 KiB: the socket buffers cannot hold the rest.
+        let at = rng.below((LEN - (256 << 10)) as u64) as usize;
+        let reset = rng.below(2) == 0;
+        let name = format!("{} round {round} (leave at {at}, reset {reset})", H::NAME);
+        let leave = |mut rx: H::Tcp| async move {
+            with_src_fd::<H::Rt, _, _>(&mut rx, small_buffers);
+            let got = read_at_least::<H::Rt, _>(&mut rx, at).await;
+            if reset {
+                with_src_fd::<H::Rt, _, _>(&mut rx, reset_on_close);
+            }
+            drop(rx);
+            got
+        };
+
+        // sendfile into a socket.
+        let mut file = file_with(&data);
+        let (mut tx, rx) = H::tcp_pair();
+        with_dst_fd::<H::Rt, _, _>(&mut tx, small_buffers);
+        let (result, received) = zip(zc::copy_report(&mut file, &mut tx), leave(rx)).await;
+        let n = assert_peer_gone(&name, result, &received, &data);
+        let pos = std::io::Seek::stream_position(&mut file).unwrap();
+        assert_eq!(pos, n, "{name}: sendfile: position = count");
+        checked += 1;
+
+        // splice socket → socket.
+        let (mut client, mut relay_in) = H::tcp_pair();
+        let (mut relay_out, sink) = H::tcp_pair();
+        with_dst_fd::<H::Rt, _, _>(&mut relay_out, small_buffers);
+        let (_, (result, received)) = zip(
+            feed::<H::Rt, _>(&mut client, &data),
+            zip(
+                async {
+                    let r = zc::copy_report(&mut relay_in, &mut relay_out).await;
+                    drop(relay_in);
+                    r
+                },
+                leave(sink),
+            ),
+        )
+        .await;
+        assert_peer_gone(&name, result, &received, &data);
+        checked += 1;
+
+        // sendfile into a pipe whose reader leaves.
+        if let Some((mut tx, rx)) = H::pipe() {
+            let mut file = file_with(&data);
+            let reader = async move {
+                let mut rx = rx;
+                read_at_least::<H::Rt, _>(&mut rx, at).await
+            };
+            let (result, received) = zip(zc::copy_report(&mut file, &mut tx), reader).await;
+            let n = assert_peer_gone(&name, result, &received, &data);
+            let pos = std::io::Seek::stream_position(&mut file).unwrap();
+            assert_eq!(pos, n, "{name}: pipe: position = count");
+            checked += 1;
+        }
+    }
+    checked
+}
+
+fn sigpipe_never_kills_when_peers_leave_at_random_moments<H: Harness>() {
+    const TEST: &str = "sigpipe_never_kills_when_peers_leave_at_random_moments";
+    if child_mode().as_deref() == Some("sigpipe-random") {
+        make_sigpipe_fatal();
+        let checked = H::block_on(random_peer_exits::<H>(0x5eed));
+        println!("ZC-CHILD-OK sigpipe-random {checked} copies");
+        return;
+    }
+    let _g = shared();
+    let line = run_child_that_must_live::<H>(TEST, "sigpipe-random");
+    eprintln!("{}: {line}", H::NAME);
 }
 
 fn file_truncated_mid_sendfile_ends_short_or_is_unexpected_eof<H: Harness>() {

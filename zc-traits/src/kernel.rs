@@ -356,6 +356,14 @@ impl Kernel {
             Some(pipe) => pipe,
             None => match sys::Pipe::new() {
                 Ok(pipe) => self.pipe.insert(pipe),
+                // No fd for the pipe (EMFILE, ENFILE) or no memory: nothing was taken yet,
+                // so the buffered path, which needs no fd, does the copy.
+                Err(e) if self.plan_delivered == 0 && self.in_pipe == 0 => {
+                    return Poll::Ready(Ok(Step::Decline(io::Error::new(
+                        e.kind(),
+                        format!("the splice pipe cannot be made: {e}"),
+                    ))))
+                }
                 Err(e) => return Poll::Ready(self.fail(Plan::SplicePooled, e)),
             },
         };

@@ -140,6 +140,8 @@ pub mod fault {
         Splice,
         /// `copy_file_range(2)`
         CopyFileRange,
+        /// `pipe2(2)`, making a splice pipe (also when the pool has one).
+        Pipe,
     }
 
     /// On this thread, the call after `skip` successful ones of `call` fails with `errno`.
@@ -148,6 +150,7 @@ pub mod fault {
             Call::Sendfile => crate::sys::Call::Sendfile,
             Call::Splice => crate::sys::Call::Splice,
             Call::CopyFileRange => crate::sys::Call::CopyFileRange,
+            Call::Pipe => crate::sys::Call::Pipe,
         };
         crate::sys::inject_fault(call, errno, skip)
     }

@@ -1086,3 +1086,47 @@ fn enosys_after_bytes_moved_is_returned_with_the_count() {
     assert_failed_with_count(scenario, Errno::NOSYS, &out, &data);
     println!("ZC-CHILD-OK {mode}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// No fd for the splice pipe.
+
+#[test]
+fn splice_pipe_that_cannot_be_made_falls_back_before_the_first_byte() {
+    let data = pattern(300_000);
+    for errno in [Errno::MFILE, Errno::NFILE] {
+        // The relay's socket → socket copy: the buffered path delivers everything.
+        let (mut client, mut src) = tcp_pair();
+        let (mut tx, mut rx) = tcp_pair();
+        fault::inject(Call::Pipe, errno.raw_os_error(), 0);
+        let (_, (result, received)) = run(future::zip(
+            write_and_close(&mut client, &data),
+            future::zip(
+                async {
+                    let r = copy_report::<Aio, _, _>(&mut src, &mut tx).await;
+                    drop(tx);
+                    r
+                },
+                read_all(&mut rx),
+            ),
+        ));
+        fault::clear();
+        let report = result.unwrap();
+        assert_eq!(report.path(), CopyPath::Buffered, "{errno:?}");
+        assert_eq!(report.bytes(), data.len() as u64);
+        assert!(received == data, "{errno:?}: received bytes differ");
+
+        // Strict: the reason is the pipe, before any byte moved.
+        let (mut client, mut src) = tcp_pair();
+        let (mut tx, _rx) = tcp_pair();
+        run(write_and_close(&mut client, &data[..1000]));
+        fault::inject(Call::Pipe, errno.raw_os_error(), 0);
+        let err = run(copy_strict::<Aio, _, _>(&mut src, &mut tx)).unwrap_err();
+        fault::clear();
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
+        assert!(
+            err.to_string().contains("splice pipe cannot be made"),
+            "{errno:?}: the reason names the pipe: {err}"
+        );
+        assert_eq!(err.delivered(), 0);
+    }
+}

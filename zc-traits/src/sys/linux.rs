@@ -27,7 +27,8 @@ const PIPE_SIZE: usize = 1 << 20;
 /// Pipes kept for reuse. More concurrent copies than this create and close their own.
 const POOL_MAX: usize = 64;
 
-static UNAVAILABLE: [AtomicBool; 3] = [
+static UNAVAILABLE: [AtomicBool; 4] = [
+    AtomicBool::new(false),
     AtomicBool::new(false),
     AtomicBool::new(false),
     AtomicBool::new(false),
@@ -186,6 +187,7 @@ pub(crate) struct Pipe {
 
 impl Pipe {
     pub(crate) fn new() -> io::Result<Pipe> {
+        fault::check(Call::Pipe)?;
         if let Some(pipe) = POOL.lock().ok().and_then(|mut pool| pool.pop()) {
             return Ok(pipe);
         }

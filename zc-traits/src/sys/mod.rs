@@ -33,6 +33,8 @@ pub(crate) enum Call {
     Sendfile = 0,
     Splice = 1,
     CopyFileRange = 2,
+    /// `pipe2(2)` of a new splice pipe (only for fault injection).
+    Pipe = 3,
 }
 
 /// Why a copy from `src` to `dst` must be refused when both are the same regular file, or
