@@ -24,6 +24,7 @@ use support::{pattern, Harness};
 use zc::CopyPath;
 
 per_runtime!(
+    relay_makes_no_syscall_but_splice_and_the_wait,
     small_file_to_tcp_makes_at_most_six_syscalls_per_copy,
     a_kernel_step_makes_no_syscall_but_the_copy_call_and_the_wait,
 );
@@ -87,19 +88,54 @@ fn child_copies<H: FromStd>(path: &Path, len: u64, copies: usize, port: u16, sma
     });
 }
 
-/// Syscall name → calls, from `strace -c` output.
+/// The relay of one child: `copy_bidirectional` between a connection from the feeder and one
+/// to the receiver, both at `port`.
+fn child_relay<H: FromStd>(total: u64, port: u16) {
+    let feed = StdTcpStream::connect(("127.0.0.1", port)).unwrap();
+    let out = StdTcpStream::connect(("127.0.0.1", port)).unwrap();
+    H::block_on(async move {
+        let (mut a, mut b) = (H::tcp(feed), H::tcp(out));
+        let (ab, ba) = zc::copy_bidirectional_report(&mut a, &mut b).await.unwrap();
+        assert_eq!(ab.bytes(), total);
+        assert_eq!(ab.path(), CopyPath::Splice);
+        assert_eq!(ba.bytes(), 0);
+    });
+}
+
+/// Syscall name → calls, from `strace -c` output (`name(err)`: the calls that failed).
 type Counts = BTreeMap<String, f64>;
 
 /// Runs `test` of this binary as a child under `strace -f -c`, making `copies` copies of a
 /// `len`-byte file into a connection to a receiver thread here; returns the syscall counts.
+/// With `relay`, the child relays instead (`copy_bidirectional` between a connection from a
+/// feeder thread here, which sends `len * copies` bytes, and one to the receiver).
 fn traced_child(test: &str, len: usize, copies: usize, small_sndbuf: bool) -> Counts {
+    traced(test, len, copies, small_sndbuf, false)
+}
+
+fn traced(test: &str, len: usize, copies: usize, small_sndbuf: bool, relay: bool) -> Counts {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("data");
     std::fs::write(&file, pattern(len)).unwrap();
     let out = dir.path().join("strace.out");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let total = len * copies;
     let receiver = std::thread::spawn(move || {
+        if relay {
+            let (mut feed, _) = listener.accept().unwrap();
+            std::thread::spawn(move || {
+                let chunk = pattern(1 << 20);
+                let mut left = total;
+                while left > 0 {
+                    let n = left.min(chunk.len());
+                    std::io::Write::write_all(&mut feed, &chunk[..n]).unwrap();
+                    left -= n;
+                }
+                feed.shutdown(std::net::Shutdown::Write).unwrap();
+                let _ = feed.read_to_end(&mut Vec::new());
+            });
+        }
         let (mut conn, _) = listener.accept().unwrap();
         let mut buf = vec![0u8; 1 << 20];
         let mut total = 0u64;
@@ -121,6 +157,7 @@ fn traced_child(test: &str, len: usize, copies: usize, small_sndbuf: bool) -> Co
         .env("ZC_SYSCALLS_LEN", len.to_string())
         .env("ZC_SYSCALLS_COPIES", copies.to_string())
         .env("ZC_SYSCALLS_PORT", port.to_string())
+        .env("ZC_SYSCALLS_RELAY", if relay { "1" } else { "0" })
         .env(
             "ZC_SYSCALLS_SMALL_SNDBUF",
             if small_sndbuf { "1" } else { "0" },
@@ -151,7 +188,12 @@ fn parse_strace_c(table: &str) -> Counts {
             continue;
         }
         let calls: f64 = cols[3].parse().unwrap();
-        *counts.entry(cols.last().unwrap().to_string()).or_default() += calls;
+        let name = cols.last().unwrap().to_string();
+        if cols.len() == 6 {
+            let errors: f64 = cols[4].parse().unwrap();
+            *counts.entry(format!("{name}(err)")).or_default() += errors;
+        }
+        *counts.entry(name).or_default() += calls;
     }
     counts
 }
@@ -160,8 +202,15 @@ fn parse_strace_c(table: &str) -> Counts {
 fn per_copy(test: &str, len: usize, small_sndbuf: bool) -> Counts {
     // Few enough to keep the test short under strace, enough to average the wake-ups out.
     let (few, many) = if small_sndbuf { (10, 40) } else { (20, 100) };
-    let (copies, few) = (few, traced_child(test, len, few, small_sndbuf));
-    let (more, many) = (many, traced_child(test, len, many, small_sndbuf));
+    difference(few, many, |copies| {
+        traced_child(test, len, copies, small_sndbuf)
+    })
+}
+
+/// Per unit: the counts of `many` units less those of `few`, over `many - few`.
+fn difference(few: usize, many: usize, run: impl Fn(usize) -> Counts) -> Counts {
+    let (copies, few) = (few, run(few));
+    let (more, many) = (many, run(many));
     let mut per = Counts::new();
     for (name, calls) in &many {
         let diff = (calls - few.get(name).copied().unwrap_or(0.0)) / (more - copies) as f64;
@@ -185,6 +234,13 @@ fn run_as_child<H: FromStd>() -> bool {
         return false;
     }
     let var = |name: &str| std::env::var(name).unwrap();
+    if var("ZC_SYSCALLS_RELAY") == "1" {
+        let total = var("ZC_SYSCALLS_LEN").parse::<u64>().unwrap()
+            * var("ZC_SYSCALLS_COPIES").parse::<u64>().unwrap();
+        child_relay::<H>(total, var("ZC_SYSCALLS_PORT").parse().unwrap());
+        println!("ZC-CHILD-OK syscalls");
+        return true;
+    }
     child_copies::<H>(
         Path::new(&var("ZC_SYSCALLS_FILE")),
         var("ZC_SYSCALLS_LEN").parse().unwrap(),
@@ -208,7 +264,8 @@ fn module<H: Harness>() -> &'static str {
 /// The syscalls that are the file's own (`open`, `close`) or the runtime's way to wait for
 /// readiness and to wake a thread (`epoll_wait`, `futex`, ...), as opposed to the copy's.
 fn is_open_close(name: &str) -> bool {
-    matches!(name, "openat" | "open" | "close")
+    // `name(err)` repeats calls already counted under `name`.
+    matches!(name, "openat" | "open" | "close") || name.ends_with("(err)")
 }
 
 fn is_wait(name: &str) -> bool {
@@ -292,6 +349,45 @@ fn a_kernel_step_makes_no_syscall_but_the_copy_call_and_the_wait<H: FromStd>() {
         other <= 3.5,
         "{}: {other:.2} syscalls per copy besides sendfile ({sendfile:.1}), the readiness wait \
          and open/close: a kernel step makes more than its copy call: {}",
+        H::NAME,
+        show(&per)
+    );
+}
+
+fn relay_makes_no_syscall_but_splice_and_the_wait<H: FromStd>() {
+    if run_as_child::<H>() {
+        return;
+    }
+    let _g = support::reliability::exclusive();
+    let test = format!(
+        "{}::relay_makes_no_syscall_but_splice_and_the_wait",
+        module::<H>()
+    );
+    // Per MiB relayed: the difference between relays of 48 and 16 MiB.
+    let per = difference(16, 48, |mib| traced(&test, 1 << 20, mib, false, true));
+    eprintln!("{}: per MiB relayed: {}", H::NAME, show(&per));
+    // What the relay once made per kernel step: the SIGPIPE probe (send(0) + poll) and
+    // kind checks. None of them may grow with the bytes now.
+    let probes: f64 = per
+        .iter()
+        .filter(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "sendto" | "ppoll" | "poll" | "fstat" | "newfstatat" | "statx" | "getsockopt"
+            )
+        })
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        probes <= 0.05,
+        "{}: {probes:.2} probe or kind syscalls per MiB relayed: {}",
+        H::NAME,
+        show(&per)
+    );
+    let splices = per.get("splice").copied().unwrap_or(0.0);
+    assert!(
+        splices >= 1.0,
+        "{}: the relay did not splice: {}",
         H::NAME,
         show(&per)
     );
