@@ -26,6 +26,7 @@ support::reliability::per_runtime!(
     sparse_file_past_4_gib_copies_exact_ranges_across_the_marks,
     same_file_appended_to_itself_is_refused,
     same_open_file_description_on_both_ends_is_refused,
+    o_direct_source_hands_its_unaligned_tail_to_the_buffered_path,
 );
 
 /// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
@@ -373,5 +374,42 @@ fn same_open_file_description_on_both_ends_is_refused<H: Harness>() {
         let mut back = [0u8; 13];
         assert_eq!(check.read_at(&mut back, 0).unwrap(), 12, "{}", H::NAME);
         assert_eq!(&back[..12], b"hello world!", "{}", H::NAME);
+    });
+}
+
+/// An `O_DIRECT` runtime file of 8 MiB and 1000 bytes into a runtime file: `copy_file_range`
+/// moves the aligned part and refuses the tail (`EINVAL`), which the buffered path takes with
+/// the exact count; the report names both paths. In cargo's target directory, as `/tmp` may
+/// be a tmpfs, which has no alignment rule.
+fn o_direct_source_hands_its_unaligned_tail_to_the_buffered_path<H: Harness>() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let _g = shared();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = pattern((8 << 20) + 1000);
+    let path = dir.path().join("direct");
+    std::fs::write(&path, &data).unwrap();
+    let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
+    let std_src = match OpenOptions::new()
+        .read(true)
+        .custom_flags(direct)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(e) => return eprintln!("{}: skipped: no O_DIRECT here ({e})", H::NAME),
+    };
+    H::block_on(async move {
+        let mut src = H::file(std_src);
+        let out = tempfile::tempfile_in(dir.path()).unwrap();
+        let mut dst = H::file(out.try_clone().unwrap());
+        let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
+        assert_eq!(report.bytes(), data.len() as u64, "{}", H::NAME);
+        assert!(content(&out) == data, "{}: the bytes differ", H::NAME);
+        assert_eq!(H::file_position(&mut src).await, data.len() as u64);
+        assert_eq!(report.path(), CopyPath::CopyFileRange, "{}", H::NAME);
+        if report.fallback().is_none() {
+            return eprintln!("{}: skipped: copy_file_range took the tail here", H::NAME);
+        }
+        assert_eq!(report.fallback(), Some(CopyPath::Buffered), "{}", H::NAME);
+        assert_eq!(report.user_bytes(), 1000, "{}", H::NAME);
     });
 }

@@ -22,6 +22,10 @@ pub const DEFAULT_MAX_PER_POLL: u64 = 4 << 20;
 /// The buffered path's buffer size, by default (allocated only when the buffered path runs).
 pub const DEFAULT_BUFFER_SIZE: usize = 64 << 10;
 
+/// The alignment of the buffered path's buffer: what `O_DIRECT` reads need (the block size,
+/// at most a page).
+const PAGE: usize = 4096;
+
 /// The path that moved a copy's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -894,10 +898,10 @@ impl CopyState {
                     self.stage = Stage::Flush;
                     return Poll::Ready(Ok(()));
                 }
-                Step::Decline(err) => {
-                    if kernel.next_plan() {
-                        continue;
-                    }
+                // A plan that does not fit gives way to the next; after bytes moved, only a
+                // hand-over leaves the kernel, and the buffered path continues.
+                Step::Decline(_) if kernel.next_plan() => continue,
+                Step::Decline(err) | Step::Handover(err) => {
                     if kernel.in_pipe() > 0 {
                         // The destination refused after the source gave bytes to the pipe:
                         // hand them to the buffered path so none is lost.
@@ -937,22 +941,27 @@ impl CopyState {
                     )));
                 }
                 ready!(self.progress.poll_budget(cx));
-                if self.buf.len() < self.opts.buffer_size {
-                    self.buf.resize(self.opts.buffer_size, 0);
+                // An `O_DIRECT` file is read into block-aligned memory only: the buffer
+                // starts at a page boundary inside `buf`.
+                let len = self.opts.buffer_size;
+                if self.buf.len() < len + PAGE {
+                    self.buf.resize(len + PAGE, 0);
                 }
+                let start = self.buf.as_ptr().align_offset(PAGE).min(PAGE);
+                let window = &mut self.buf[start..start + len];
                 // A buffered reader's bytes first; then a file is read at its offset, which
                 // moves on as the bytes are written below.
                 self.buf_at_offset = self.file_src && src.buffered().is_empty();
                 let read = if self.buf_at_offset {
-                    Poll::Ready(read_at_offset(src, &mut self.buf))
+                    Poll::Ready(read_at_offset(src, window))
                 } else {
-                    interrupted_is_pending(src.poll_read(cx, &mut self.buf), cx)
+                    interrupted_is_pending(src.poll_read(cx, window), cx)
                 };
                 match read {
                     Poll::Ready(Ok(0)) => self.read_done = true,
                     Poll::Ready(Ok(n)) => {
-                        self.pos = 0;
-                        self.cap = n;
+                        self.pos = start;
+                        self.cap = start + n;
                     }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {

@@ -19,7 +19,10 @@
 //! `EBADF`, `EPERM`, `ESPIPE`) before its first byte is declined, and the next plan, or the
 //! buffered path, continues. After the first byte an error is the copy's error, reported with
 //! the count: resending from the start would duplicate bytes, and a silent switch would hide a
-//! fault. A first call that returns 0 from a regular file is checked with `pread`, because
+//! fault. One error after bytes is not a fault: `EINVAL` from `copy_file_range` when an end is
+//! open with `O_DIRECT` is the alignment rule refusing the unaligned tail; the kernel paths
+//! hand over to the buffered path at the exact offsets (std's `CopyResult::Fallback(n)`), and
+//! the report names both paths. A first call that returns 0 from a regular file is checked with `pread`, because
 //! `/proc` and `/sys` files report size 0 and answer 0 while they have content.
 //!
 //! # The end of a regular file
@@ -91,6 +94,9 @@ pub(crate) enum Step {
     Eof,
     /// The current plan does not fit these fds; nothing was delivered by it.
     Decline(io::Error),
+    /// The kernel paths stop here after bytes moved, for a reason that is not a fault (an
+    /// `O_DIRECT` end's unaligned tail): the buffered path continues at the exact offsets.
+    Handover(io::Error),
 }
 
 /// What an end is, and a regular file's size (0 if not one): from the end's type when it
@@ -280,7 +286,19 @@ impl Kernel {
         let result = match plan {
             Plan::CopyFileRange => {
                 let (input, out) = (src.fd(), dst.fd());
-                sys::copy_file_range(input, out, want)
+                let result = sys::copy_file_range(input, out, want);
+                match result {
+                    // An `O_DIRECT` end moves whole blocks only, so the unaligned tail is
+                    // refused after the aligned part moved. Not a fault: the buffered path
+                    // continues at the offsets, which moved by exactly the bytes copied
+                    // (std's `CopyResult::Fallback(n)`); sendfile would refuse the tail too.
+                    Err(e)
+                        if self.plan_delivered > 0 && sys::is_alignment_refusal(&e, input, out) =>
+                    {
+                        return Poll::Ready(Ok(Step::Handover(e)));
+                    }
+                    result => result,
+                }
             }
             Plan::Sendfile => {
                 let input = src.fd();

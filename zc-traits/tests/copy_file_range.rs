@@ -2,7 +2,10 @@
 
 mod support;
 
+use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
 use futures_lite::future::poll_fn;
 use support::*;
@@ -98,4 +101,92 @@ fn empty_file_copies_nothing_through_the_kernel_path() {
     let report = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
     assert_eq!(report.bytes(), 0);
     assert_eq!(report.path(), CopyPath::CopyFileRange);
+}
+
+/// Opens `path` with `O_DIRECT` (read-only, or write-only with `write`), or says why it cannot.
+fn open_direct(path: &Path, write: bool) -> Option<File> {
+    let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
+    match OpenOptions::new()
+        .read(!write)
+        .write(write)
+        .custom_flags(direct)
+        .open(path)
+    {
+        Ok(file) => Some(file),
+        Err(e) => {
+            eprintln!("skipped: this filesystem refuses O_DIRECT ({e})");
+            None
+        }
+    }
+}
+
+/// 8 MiB and a 1000-byte tail: `O_DIRECT` moves whole blocks only.
+const DIRECT_LEN: usize = (8 << 20) + 1000;
+
+/// An `O_DIRECT` source whose size is not a multiple of the block size: `copy_file_range`
+/// moves the aligned 8 MiB, then refuses the tail with `EINVAL`. That is an alignment refusal,
+/// not a fault: the buffered path takes the tail (read into page-aligned memory, as `O_DIRECT`
+/// wants) with the exact count (std's `CopyResult::Fallback(n)`), and the report names both
+/// paths. Files in cargo's target
+/// directory: `/tmp` may be a tmpfs, which has no alignment rule to refuse with.
+#[test]
+fn o_direct_source_hands_its_unaligned_tail_to_the_next_path() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = pattern(DIRECT_LEN);
+    let path = dir.path().join("direct");
+    std::fs::write(&path, &data).unwrap();
+    let Some(mut src) = open_direct(&path, false) else {
+        return;
+    };
+    let mut dst = tempfile::tempfile_in(dir.path()).unwrap();
+    let report = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
+    assert_eq!(report.bytes(), DIRECT_LEN as u64);
+    assert!(content(&mut dst) == data, "the bytes differ");
+    assert_eq!(src.stream_position().unwrap(), DIRECT_LEN as u64);
+    assert_eq!(report.path(), CopyPath::CopyFileRange);
+    if report.fallback().is_none() {
+        eprintln!("skipped: copy_file_range took an O_DIRECT file's unaligned tail here");
+        return;
+    }
+    assert_eq!(report.fallback(), Some(CopyPath::Buffered));
+    assert_eq!(
+        report.kernel_bytes(),
+        8 << 20,
+        "the aligned part in the kernel"
+    );
+    assert_eq!(
+        report.user_bytes(),
+        1000,
+        "the tail through an aligned buffer"
+    );
+}
+
+/// An `O_DIRECT` destination cannot take an unaligned tail by any path (a `write` of 1000
+/// bytes is refused too, as it is for `std::io::copy`): the copy fails with `EINVAL` and the
+/// exact count of the aligned bytes it delivered, which are in the file.
+#[test]
+fn o_direct_destination_refuses_the_unaligned_tail_with_the_exact_count() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = pattern(DIRECT_LEN);
+    let mut src = file_with(&data);
+    let path = dir.path().join("direct");
+    std::fs::write(&path, b"").unwrap();
+    let Some(mut dst) = open_direct(&path, true) else {
+        return;
+    };
+    match run(copy_report::<Neutral, _, _>(&mut src, &mut dst)) {
+        Ok(report) => {
+            eprintln!("skipped: this filesystem takes unaligned O_DIRECT writes");
+            assert_eq!(report.bytes(), DIRECT_LEN as u64);
+            assert!(std::fs::read(&path).unwrap() == data);
+        }
+        Err(err) => {
+            let einval = rustix::io::Errno::INVAL.raw_os_error();
+            assert_eq!(err.error().raw_os_error(), Some(einval), "{err}");
+            assert_eq!(err.delivered(), 8 << 20);
+            assert_eq!(err.report().path(), CopyPath::CopyFileRange);
+            assert_eq!(src.stream_position().unwrap(), 8 << 20, "position = count");
+            assert!(std::fs::read(&path).unwrap() == data[..8 << 20]);
+        }
+    }
 }

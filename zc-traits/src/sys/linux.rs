@@ -47,6 +47,16 @@ pub(crate) fn note_unavailable(err: &io::Error, call: Call) {
 
 /// Errors that, before the first byte moved, mean "this kernel path does not fit these fds"
 /// rather than "the copy failed": the copy then tries the next path.
+/// Whether `err` is `EINVAL` from a call on `a` and `b` where one of them is open with
+/// `O_DIRECT`: the alignment rule (whole blocks at aligned offsets), not a fault. One
+/// `fcntl(F_GETFL)` per end, only on that error.
+pub(crate) fn is_alignment_refusal(err: &io::Error, a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> bool {
+    err.raw_os_error() == Some(Errno::INVAL.raw_os_error())
+        && [a, b]
+            .into_iter()
+            .any(|fd| rustix::fs::fcntl_getfl(fd).is_ok_and(|fl| fl.contains(OFlags::DIRECT)))
+}
+
 pub(crate) fn is_decline(err: &io::Error) -> bool {
     let Some(raw) = err.raw_os_error() else {
         return false;

@@ -55,6 +55,14 @@ pub(crate) fn has_more(_fd: BorrowedFd<'_>) -> io::Result<bool> {
     Err(unsupported())
 }
 
+pub(crate) fn is_alignment_refusal(
+    _err: &io::Error,
+    _a: std::os::fd::BorrowedFd<'_>,
+    _b: std::os::fd::BorrowedFd<'_>,
+) -> bool {
+    false
+}
+
 pub(crate) fn is_decline(_err: &io::Error) -> bool {
     true
 }
