@@ -430,3 +430,50 @@ pub fn main<T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errno(e: rustix::io::Errno) -> io::Error {
+        io::Error::from_raw_os_error(e.raw_os_error())
+    }
+
+    #[test]
+    fn accept_errors_back_off_by_cause() {
+        use rustix::io::Errno;
+        for e in [
+            Errno::CONNABORTED,
+            Errno::PROTO,
+            Errno::INTR,
+            Errno::CONNRESET,
+        ] {
+            assert_eq!(accept_backoff(&errno(e)), None, "{e}");
+        }
+        for e in [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM] {
+            assert_eq!(
+                accept_backoff(&errno(e)),
+                Some(Duration::from_millis(100)),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            accept_backoff(&errno(Errno::INVAL)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            accept_backoff(&io::Error::other("x")),
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn flag_values_are_checked() {
+        assert_eq!(seconds("--t", "0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["0", "-1", "x", "inf", "NaN"] {
+            assert!(seconds("--t", bad).unwrap_err().starts_with("--t"), "{bad}");
+        }
+        assert_eq!(count("--n", "3"), Ok(3));
+        assert!(count("--n", "-3").is_err());
+    }
+}
