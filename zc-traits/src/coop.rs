@@ -51,6 +51,13 @@ use std::task::{Context, Poll};
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a zc runtime marker",
+    label = "does not implement `zc::Runtime`",
+    note = "zc's markers are `zc::Tokio`, `zc::Smol`, `zc::AsyncStd` and `zc::Neutral`; a marker \
+            of your own implements `zc::Runtime` (`zc::coop::poll_proceed` is the budget for a \
+            runtime that has none)"
+)]
 pub trait Runtime {
     /// One unit of budget, taken by [`poll_proceed`](Runtime::poll_proceed).
     type Permit: Permit;
