@@ -301,9 +301,50 @@ async fn errors_are_those_of_tokio_io_copy() {
     same("EBADF", zc_err, tokio_err);
 }
 
+/// A relay whose one direction writes into a socket shut down for writing: zc's
+/// `copy_bidirectional` fails with the error tokio's does (`EPIPE`), untouched, and
+/// `copy_bidirectional_report` adds that direction's count.
+#[tokio::test]
+async fn relay_errors_are_those_of_tokio_copy_bidirectional() {
+    // `a` cannot send (shut down); `b`'s peer sends 5 bytes and EOF, which go to `a`.
+    async fn ends() -> (
+        tokio::net::TcpStream,
+        tokio::net::TcpStream,
+        [tokio::net::TcpStream; 2],
+    ) {
+        let (mut a, mut a_peer) = H::tcp_pair();
+        let (b, mut b_peer) = H::tcp_pair();
+        shutdown(&mut a).await;
+        shutdown(&mut a_peer).await;
+        write_and_close(&mut b_peer, b"hello").await;
+        (a, b, [a_peer, b_peer])
+    }
+    let (mut a, mut b, _peers) = ends().await;
+    let tokio_err = tokio::io::copy_bidirectional(&mut a, &mut b)
+        .await
+        .unwrap_err();
+    let (mut a, mut b, _peers) = ends().await;
+    let zc_err = zc::copy_bidirectional(&mut a, &mut b).await.unwrap_err();
+    assert_eq!(zc_err.raw_os_error(), Some(32), "{zc_err}");
+    assert_eq!(
+        (zc_err.kind(), zc_err.raw_os_error(), zc_err.to_string()),
+        (
+            tokio_err.kind(),
+            tokio_err.raw_os_error(),
+            tokio_err.to_string()
+        )
+    );
+    let (mut a, mut b, _peers) = ends().await;
+    let err = zc::copy_bidirectional_report(&mut a, &mut b)
+        .await
+        .unwrap_err();
+    assert_eq!(err.error().raw_os_error(), Some(32));
+    assert_eq!(err.delivered(), 0, "nothing reached `a`");
+}
+
 /// tokio's own `copy_is_cooperative` test with `tokio::select!` and `tokio::task::yield_now`,
-/// for zc's in-memory copy and for `TokioBuffered` ends; `$bound` copies at most, so a copy
-/// that never yields ends the loop (`false`) instead of hanging the test.
+/// for zc's in-memory copy and for `TokioBuffered` ends; 4,000 copies at most, so a copy that
+/// never yields ends the loop (`false`) instead of hanging the test.
 macro_rules! tokio_copy_is_cooperative {
     ($one_copy:expr) => {{
         tokio::select! {
