@@ -16,13 +16,16 @@
 //! the feature of each runtime you use. The runtime is inferred from whichever end belongs to
 //! it. A copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`, `Vec<u8>`) has no
 //! runtime to infer (`zc::copy` stops with `E0283`, "type annotations needed"): use
-//! [`neutral::copy`] (or name the marker, `zc::copy::<zc::Neutral, _, _>(..)`).
+//! [`neutral::copy`] (or name the marker, `zc::copy::<zc::Neutral, _, _>(..)`). Each marker
+//! implements [`Runtime`]: every poll of a copy takes a unit of that runtime's cooperative
+//! budget ([`coop`]), so even a loop of copies that never wait yields to the scheduler.
 //!
 //! # Observability and strictness
 //!
 //! [`copy_report`] returns a [`Report`] whose [`path`](Report::path) says which path moved the
-//! bytes (`Sendfile`, `Splice`, `CopyFileRange`, `Buffered`, ...); [`copy_strict`] fails with
-//! `ErrorKind::Unsupported` instead of falling back. [`copy`] fails with the cause itself, as
+//! bytes (`Sendfile`, `Splice`, `CopyFileRange`, `Buffered`, ...) and whose
+//! [`fallback`](Report::fallback) names the path that took over mid-copy, if one did;
+//! [`copy_strict`] fails with `ErrorKind::Unsupported` instead of falling back. [`copy`] fails with the cause itself, as
 //! `tokio::io::copy` does; the others fail with a [`CopyError`], which adds the bytes delivered
 //! before it ([`CopyError::delivered`]) and converts back into the cause with `?`.
 //!
