@@ -25,9 +25,10 @@
 //! [`copy_report`] returns a [`Report`] whose [`path`](Report::path) says which path moved the
 //! bytes (`Sendfile`, `Splice`, `CopyFileRange`, `Buffered`, ...) and whose
 //! [`fallback`](Report::fallback) names the path that took over mid-copy, if one did;
-//! [`copy_strict`] fails with `ErrorKind::Unsupported` instead of falling back. [`copy`] fails with the cause itself, as
-//! `tokio::io::copy` does; the others fail with a [`CopyError`], which adds the bytes delivered
-//! before it ([`CopyError::delivered`]) and converts back into the cause with `?`.
+//! [`copy_strict`] fails with `ErrorKind::Unsupported` instead of falling back. [`copy`] fails
+//! with the cause itself, as `tokio::io::copy` does; the others fail with a [`CopyError`], which
+//! adds the bytes delivered before it ([`CopyError::delivered`]) and converts back into the
+//! cause with `?`.
 //!
 //! # A closed peer is an error, never a SIGPIPE
 //!
