@@ -5,7 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{ready, Context, Poll, Wake, Waker};
 
 use crate::coop::Runtime;
 use crate::copy::{CopyError, CopyOptions, CopyState, Report};
@@ -19,6 +21,9 @@ use crate::endpoint::{Sink, Source};
 /// when one direction reaches EOF, the other end's write side is shut down
 /// ([`Sink::poll_shutdown`], a TCP half-close), and the other direction keeps going until its
 /// own EOF.
+///
+/// Each direction registers its own waker with its ends, so a wake-up polls only the
+/// direction whose end became ready: the idle direction makes no syscall.
 ///
 /// # Errors
 ///
@@ -104,16 +109,83 @@ enum Phase {
     Done(Report),
 }
 
+/// The waker one direction registers with its ends: it marks the direction as woken, then
+/// wakes the relay's task. A wake-up then polls only the direction whose end became ready,
+/// so the idle direction makes no syscall (on async-io's runtimes a poll tries the `splice`
+/// first, and would answer `EAGAIN`).
+#[derive(Debug)]
+struct DirectionWaker {
+    woken: AtomicBool,
+    task: Mutex<Option<Waker>>,
+}
+
+impl Wake for DirectionWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        let task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(task) = &*task {
+            task.wake_by_ref();
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Direction {
     phase: Phase,
+    signal: Arc<DirectionWaker>,
+    waker: Waker,
 }
 
 impl Direction {
     fn new(opts: CopyOptions) -> Direction {
+        let signal = Arc::new(DirectionWaker {
+            // The first poll runs both directions.
+            woken: AtomicBool::new(true),
+            task: Mutex::new(None),
+        });
         Direction {
             phase: Phase::Copying(Box::new(CopyState::new(opts))),
+            waker: Waker::from(Arc::clone(&signal)),
+            signal,
         }
+    }
+
+    /// Polls the direction if it was woken since its last `Pending` (or never polled), with
+    /// its own waker; otherwise it is still waiting: `Pending`.
+    fn poll_if_woken<Rt, S, D>(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &mut S,
+        dst: &mut D,
+    ) -> Poll<Result<Report, CopyError>>
+    where
+        Rt: Runtime,
+        S: Source<Rt> + ?Sized,
+        D: Sink<Rt> + ?Sized,
+    {
+        if let Phase::Done(report) = &self.phase {
+            return Poll::Ready(Ok(*report));
+        }
+        {
+            let mut task = self
+                .signal
+                .task
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if !task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                *task = Some(cx.waker().clone());
+            }
+        }
+        // Cleared before the poll: a wake-up during it sets it again.
+        if !self.signal.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let waker = self.waker.clone();
+        self.poll_direction(&mut Context::from_waker(&waker), src, dst)
     }
 
     fn poll_direction<Rt, S, D>(
@@ -165,8 +237,8 @@ impl Directions {
         A: Source<Rt> + Sink<Rt> + ?Sized,
         B: Source<Rt> + Sink<Rt> + ?Sized,
     {
-        let a_to_b = self.a_to_b.poll_direction(cx, &mut *a, &mut *b)?;
-        let b_to_a = self.b_to_a.poll_direction(cx, &mut *b, &mut *a)?;
+        let a_to_b = self.a_to_b.poll_if_woken(cx, &mut *a, &mut *b)?;
+        let b_to_a = self.b_to_a.poll_if_woken(cx, &mut *b, &mut *a)?;
         match (a_to_b, b_to_a) {
             (Poll::Ready(ab), Poll::Ready(ba)) => Poll::Ready(Ok((ab, ba))),
             _ => Poll::Pending,
