@@ -2,10 +2,7 @@
 
 mod support;
 
-use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
 
 use futures_lite::future::poll_fn;
 use support::*;
@@ -102,26 +99,6 @@ fn empty_file_copies_nothing_through_the_kernel_path() {
     assert_eq!(report.bytes(), 0);
     assert_eq!(report.path(), CopyPath::CopyFileRange);
 }
-
-/// Opens `path` with `O_DIRECT` (read-only, or write-only with `write`), or says why it cannot.
-fn open_direct(path: &Path, write: bool) -> Option<File> {
-    let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
-    match OpenOptions::new()
-        .read(!write)
-        .write(write)
-        .custom_flags(direct)
-        .open(path)
-    {
-        Ok(file) => Some(file),
-        Err(e) => {
-            eprintln!("skipped: this filesystem refuses O_DIRECT ({e})");
-            None
-        }
-    }
-}
-
-/// 8 MiB and a 1000-byte tail: `O_DIRECT` moves whole blocks only.
-const DIRECT_LEN: usize = (8 << 20) + 1000;
 
 /// An `O_DIRECT` source whose size is not a multiple of the block size: `copy_file_range`
 /// moves the aligned 8 MiB, then refuses the tail with `EINVAL`. That is an alignment refusal,

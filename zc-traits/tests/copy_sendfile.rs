@@ -115,3 +115,45 @@ fn file_to_pipe_takes_sendfile() {
     assert_eq!(report.path(), CopyPath::Sendfile);
     assert!(received == data, "received bytes differ");
 }
+
+/// An `O_DIRECT` file into a socket: a socket takes any number of bytes, so `sendfile` soon
+/// leaves the file offset off a block boundary, where `O_DIRECT` refuses to read (`EINVAL`).
+/// zc fails with that error and the exact count: what the reader got, and the file's
+/// position. (A known limit, in RELIABILITY.md.)
+#[test]
+fn o_direct_source_into_a_socket_fails_with_the_exact_count() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = pattern(DIRECT_LEN);
+    let path = dir.path().join("direct");
+    std::fs::write(&path, &data).unwrap();
+    let Some(mut file) = open_direct(&path, false) else {
+        return;
+    };
+    let (mut tx, mut rx) = tcp_pair();
+    let (result, received) = run(future::zip(
+        async {
+            let r = copy_report(&mut file, &mut tx).await;
+            drop(tx);
+            r
+        },
+        read_all(&mut rx),
+    ));
+    let n = match result {
+        Ok(report) => {
+            eprintln!("skipped: O_DIRECT reads at any offset here");
+            report.bytes()
+        }
+        Err(err) => {
+            let einval = rustix::io::Errno::INVAL.raw_os_error();
+            assert_eq!(err.error().raw_os_error(), Some(einval), "{err}");
+            assert_eq!(err.report().path(), CopyPath::Sendfile);
+            err.delivered()
+        }
+    };
+    assert_eq!(n, received.len() as u64, "the count is what arrived");
+    assert!(
+        received[..] == data[..received.len()],
+        "received bytes differ"
+    );
+    assert_eq!(file.stream_position().unwrap(), n, "position = count");
+}

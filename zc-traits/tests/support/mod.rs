@@ -178,3 +178,24 @@ pub fn run<T>(fut: impl std::future::Future<Output = T>) -> T {
     }))
     .expect("test timed out after 60 s")
 }
+
+/// Opens `path` with `O_DIRECT` (read-only, or write-only with `write`), or says why it cannot.
+pub fn open_direct(path: &std::path::Path, write: bool) -> Option<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let direct = rustix::fs::OFlags::DIRECT.bits() as i32;
+    match std::fs::OpenOptions::new()
+        .read(!write)
+        .write(write)
+        .custom_flags(direct)
+        .open(path)
+    {
+        Ok(file) => Some(file),
+        Err(e) => {
+            eprintln!("skipped: this filesystem refuses O_DIRECT ({e})");
+            None
+        }
+    }
+}
+
+/// 8 MiB and a 1000-byte tail: `O_DIRECT` moves whole blocks only.
+pub const DIRECT_LEN: usize = (8 << 20) + 1000;
