@@ -104,15 +104,11 @@ fn empty_file_copies_nothing_through_the_kernel_path() {
 /// moves the aligned 8 MiB, then refuses the tail with `EINVAL`. That is an alignment refusal,
 /// not a fault: the buffered path takes the tail (read into page-aligned memory, as `O_DIRECT`
 /// wants) with the exact count (std's `CopyResult::Fallback(n)`), and the report names both
-/// paths. Files in cargo's target
-/// directory: `/tmp` may be a tmpfs, which has no alignment rule to refuse with.
+/// paths.
 #[test]
 fn o_direct_source_hands_its_unaligned_tail_to_the_next_path() {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let data = pattern(DIRECT_LEN);
-    let path = dir.path().join("direct");
-    std::fs::write(&path, &data).unwrap();
-    let Some(mut src) = open_direct(&path, false) else {
+    let Some((dir, mut src)) = direct_source(&data) else {
         return;
     };
     let mut dst = tempfile::tempfile_in(dir.path()).unwrap();

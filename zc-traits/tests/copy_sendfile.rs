@@ -122,11 +122,8 @@ fn file_to_pipe_takes_sendfile() {
 /// position. (A known limit, in RELIABILITY.md.)
 #[test]
 fn o_direct_source_into_a_socket_fails_with_the_exact_count() {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let data = pattern(DIRECT_LEN);
-    let path = dir.path().join("direct");
-    std::fs::write(&path, &data).unwrap();
-    let Some(mut file) = open_direct(&path, false) else {
+    let Some((_dir, mut file)) = direct_source(&data) else {
         return;
     };
     let (mut tx, mut rx) = tcp_pair();

@@ -199,3 +199,14 @@ pub fn open_direct(path: &std::path::Path, write: bool) -> Option<File> {
 
 /// 8 MiB and a 1000-byte tail: `O_DIRECT` moves whole blocks only.
 pub const DIRECT_LEN: usize = (8 << 20) + 1000;
+
+/// A file holding `data`, opened read-only with `O_DIRECT`, in a directory of cargo's target
+/// directory (`/tmp` may be a tmpfs, which has no alignment rule to refuse with); `None`, said
+/// on stderr, where the filesystem refuses `O_DIRECT`.
+pub fn direct_source(data: &[u8]) -> Option<(tempfile::TempDir, File)> {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("direct");
+    std::fs::write(&path, data).unwrap();
+    let file = open_direct(&path, false)?;
+    Some((dir, file))
+}
