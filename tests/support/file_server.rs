@@ -860,7 +860,9 @@ pub fn survives_emfile(name: &str, extra: &[&str], path: &str) {
     assert!(child.running(), "the example is still running");
 }
 
-/// The proxy relays a real client (curl) to the file server with `splice(2)` both ways.
+/// The proxy relays a real client (curl) to the file server: the small request on the buffered
+/// path (the relay's splice-auto: a direction splices once it streams), the large response by
+/// `splice(2)`.
 pub fn proxy_relays_both_directions_by_splice<R: Runtime>() {
     use crate::common::proxy;
     let server = Server::start::<R>(|_| {});
@@ -897,11 +899,13 @@ pub fn proxy_relays_both_directions_by_splice<R: Runtime>() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the relay ends when curl closes")
         .expect("relay");
-    assert_eq!(up.path(), CopyPath::Splice);
-    assert!(up.bytes() > 0 && up.kernel_bytes() == up.bytes());
+    // A request of a few hundred bytes never fills the buffer: no pipe, no splice.
+    assert_eq!(up.path(), CopyPath::Buffered);
+    assert!(up.bytes() > 0 && up.kernel_bytes() == 0);
     assert_eq!(down.path(), CopyPath::Splice);
     assert!(down.bytes() > BIG as u64, "the head and the body");
-    assert_eq!(down.kernel_bytes(), down.bytes());
+    // The reads before the direction streamed went through the buffer, the rest by splice.
+    assert!(down.kernel_bytes() > 0 && down.kernel_bytes() + down.user_bytes() == down.bytes());
 }
 
 /// A root with one small file, `/a.txt`.

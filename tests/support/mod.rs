@@ -304,3 +304,19 @@ pub mod async_std;
 pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+
+/// A relay direction's report under splice-auto: `Splice` once it spliced a byte, else
+/// `Buffered` (when it switched depends on how its reads found the data).
+pub fn assert_relay_path(report: &zc::Report, what: &str) {
+    let spliced = report.kernel_bytes() > 0;
+    let path = if spliced {
+        zc::CopyPath::Splice
+    } else {
+        zc::CopyPath::Buffered
+    };
+    assert_eq!(
+        report.path(),
+        path,
+        "{what}: the path says which way the bytes went"
+    );
+}

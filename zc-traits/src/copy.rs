@@ -228,6 +228,9 @@ pub struct CopyOptions {
     strict: bool,
     max_per_poll: u64,
     buffer_size: usize,
+    /// The relay's splice-auto: a socket/pipe → socket/pipe copy starts buffered and moves to
+    /// splice once it streams.
+    splice_auto: bool,
 }
 
 impl Default for CopyOptions {
@@ -243,7 +246,18 @@ impl CopyOptions {
             strict: false,
             max_per_poll: DEFAULT_MAX_PER_POLL,
             buffer_size: DEFAULT_BUFFER_SIZE,
+            splice_auto: false,
         }
+    }
+
+    /// HAProxy's `splice-auto`, for the relay: a copy whose kernel path is a splice through
+    /// a pipe (socket or pipe → socket or pipe) starts on the buffered path, where a small
+    /// message costs one `read` and one `write`, and moves to splice after
+    /// [`SPLICE_AUTO_FULL_READS`] reads that filled the buffer (the peer streams).
+    /// The report's `kernel_bytes` / `user_bytes` tell which bytes went which way.
+    pub(crate) const fn splice_auto(mut self, on: bool) -> Self {
+        self.splice_auto = on;
+        self
     }
 
     /// With `true`, the copy moves bytes only inside the kernel and fails with
@@ -497,6 +511,9 @@ pub(crate) fn interrupted_is_pending<T>(
     }
 }
 
+/// Reads that filled the buffer after which a splice-auto copy moves to splice.
+pub(crate) const SPLICE_AUTO_FULL_READS: u32 = 2;
+
 /// Records that `path` moved bytes (or ended the copy): the first such path is the copy's
 /// main path, a different later one its fallback.
 fn took(main: &mut Option<CopyPath>, fallback: &mut Option<CopyPath>, path: CopyPath) {
@@ -598,6 +615,9 @@ pub(crate) struct CopyState {
     path: Option<CopyPath>,
     /// A later path that took over after `path` had moved bytes (see `Report::fallback`).
     fallback: Option<CopyPath>,
+    /// Splice-auto: the kernel stage is ready and waits for the copy to stream; the count of
+    /// reads that filled the buffer.
+    splice_later: Option<u32>,
     kernel: Option<Kernel>,
     /// Why the kernel path is out, for strict mode's error.
     declined: Option<String>,
@@ -628,6 +648,7 @@ impl CopyState {
             kernel_bytes: 0,
             path: None,
             fallback: None,
+            splice_later: None,
             kernel: None,
             declined: None,
             buf: Vec::new(),
@@ -792,8 +813,16 @@ impl CopyState {
                         && kinds.1 == sys::Kind::RegularFile;
                     match kernel::plans(&s, &d, kinds) {
                         Ok((plans, src_kind, dst_kind)) => {
-                            self.kernel = Some(Kernel::new(plans, src_kind, dst_kind, src_size));
-                            self.stage = Stage::Drain;
+                            let kernel = Kernel::new(plans, src_kind, dst_kind, src_size);
+                            let pooled = kernel.plan() == kernel::Plan::SplicePooled;
+                            self.kernel = Some(kernel);
+                            if self.opts.splice_auto && pooled && src.buffered().is_empty() {
+                                // Small messages go buffered until the copy streams.
+                                self.splice_later = Some(0);
+                                self.stage = Stage::Buffered;
+                            } else {
+                                self.stage = Stage::Drain;
+                            }
                         }
                         Err(reason) => {
                             self.file_src = is_file_at_offset(src);
@@ -931,6 +960,15 @@ impl CopyState {
         D: Sink<Rt> + ?Sized,
     {
         loop {
+            if self.pos == self.cap
+                && !self.read_done
+                && self.splice_later >= Some(SPLICE_AUTO_FULL_READS)
+            {
+                // The copy streams and the buffer is empty: splice from here on.
+                self.splice_later = None;
+                self.stage = Stage::Drain;
+                return Poll::Ready(Ok(()));
+            }
             if self.pos == self.cap && !self.read_done {
                 if self.opts.strict {
                     // Only bytes the kernel path had already taken may pass through here.
@@ -962,6 +1000,9 @@ impl CopyState {
                     Poll::Ready(Ok(n)) => {
                         self.pos = start;
                         self.cap = start + n;
+                        if let Some(full) = &mut self.splice_later {
+                            *full += u32::from(n == len);
+                        }
                     }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
@@ -998,7 +1039,9 @@ impl CopyState {
                 self.pos += n;
                 self.progress.record(n as u64);
                 self.need_flush = true;
-                took(&mut self.path, &mut self.fallback, CopyPath::Buffered);
+                if self.splice_later.is_none() {
+                    took(&mut self.path, &mut self.fallback, CopyPath::Buffered);
+                }
             }
             if self.read_done {
                 if self.path.is_none() {

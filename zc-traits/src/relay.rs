@@ -25,6 +25,13 @@ use crate::endpoint::{Sink, Source};
 /// Each direction registers its own waker with its ends, so a wake-up polls only the
 /// direction whose end became ready: the idle direction makes no syscall.
 ///
+/// Small messages do not pay for splice (HAProxy's `splice-auto`): a direction whose kernel
+/// path is a splice through a pipe starts on the buffered path, where a message costs one
+/// `read` and one `write` (splice costs two calls and a pipe), and moves to splice after two
+/// reads that filled its 64 KiB buffer, that is once the peer streams. Each direction's
+/// [`Report`] says which bytes went which way ([`Report::kernel_bytes`],
+/// [`Report::user_bytes`]); its [`path`](Report::path) is `Splice` once it spliced.
+///
 /// # Errors
 ///
 /// The first error of either direction ends the relay, untouched, as with
@@ -288,8 +295,8 @@ where
         a,
         b,
         directions: Directions {
-            a_to_b: Direction::new(CopyOptions::new()),
-            b_to_a: Direction::new(CopyOptions::new()),
+            a_to_b: Direction::new(CopyOptions::new().splice_auto(true)),
+            b_to_a: Direction::new(CopyOptions::new().splice_auto(true)),
         },
         poll: Directions::poll_both::<Rt, A, B>,
         output,

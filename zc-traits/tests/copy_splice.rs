@@ -131,13 +131,92 @@ fn relay_splices_both_directions_and_half_closes() {
             },
         ),
     ));
-    assert_eq!((ab.path(), ba.path()), (CopyPath::Splice, CopyPath::Splice));
-    assert_eq!(
-        (ab.bytes(), ba.bytes()),
-        (up.len() as u64, down.len() as u64)
-    );
+    // Splice-auto: each direction starts buffered and splices once it streams (when, depends
+    // on how its reads found the data); the report says which bytes went which way.
+    for (report, len) in [(ab, up.len()), (ba, down.len())] {
+        assert_eq!(report.bytes(), len as u64);
+        assert_relay_path(&report, "relay");
+    }
     assert!(
         from_client == up && from_server == down,
         "relayed bytes differ"
     );
+}
+
+/// Splice-auto in the relay: a direction starts on the buffered path and moves to splice after
+/// two reads that filled the 64 KiB buffer. With 160 KiB queued before the relay
+/// starts, the split is exact: 128 KiB buffered, the rest spliced.
+#[test]
+fn relay_starts_buffered_and_splices_once_the_direction_streams() {
+    use std::os::unix::net::UnixStream;
+    use zc_traits::copy_bidirectional_report;
+
+    let data = pattern(160 << 10);
+    let (mut client, a) = UnixStream::pair().unwrap();
+    let (b, mut server) = UnixStream::pair().unwrap();
+    rustix::net::sockopt::set_socket_send_buffer_size(&client, 1 << 20).unwrap();
+    // All of it is queued on the relay's end before the relay reads.
+    client.write_all(&data).unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut server, &mut got).unwrap();
+        got
+    });
+    let mut a = AioStream(async_io::Async::new(a).unwrap());
+    let mut b = AioStream(async_io::Async::new(b).unwrap());
+    let (ab, ba) = run(copy_bidirectional_report::<Aio, _, _>(&mut a, &mut b)).unwrap();
+    drop(b);
+    assert!(reader.join().unwrap() == data, "relayed bytes differ");
+    assert_eq!(ab.bytes(), data.len() as u64);
+    assert_eq!(
+        ab.path(),
+        CopyPath::Splice,
+        "the direction streamed: splice"
+    );
+    assert_eq!(
+        ab.user_bytes(),
+        128 << 10,
+        "two full buffers before the switch"
+    );
+    assert_eq!(ab.kernel_bytes(), 32 << 10);
+    assert_eq!((ba.bytes(), ba.path()), (0, CopyPath::Buffered));
+}
+
+/// Splice-auto: a request/response exchange of 1 KiB messages never fills the buffer, so both
+/// directions stay on the buffered path (one `read` and one `write` per message, no pipe).
+#[test]
+fn relay_ping_pong_of_small_messages_stays_buffered() {
+    use futures_lite::AsyncWriteExt;
+    use zc_traits::copy_bidirectional_report;
+
+    const ROUNDS: usize = 50;
+    let msg = pattern(1 << 10);
+    let (mut client, mut proxy_in) = tcp_pair();
+    let (mut proxy_out, mut server) = tcp_pair();
+    let ((ab, ba), ()) = run(future::zip(
+        async {
+            copy_bidirectional_report::<Aio, _, _>(&mut proxy_in, &mut proxy_out)
+                .await
+                .unwrap()
+        },
+        async {
+            let mut buf = vec![0u8; 1 << 10];
+            for _ in 0..ROUNDS {
+                client.0.write_all(&msg).await.unwrap();
+                server.0.read_exact(&mut buf).await.unwrap();
+                assert!(buf == msg, "request differs");
+                server.0.write_all(&msg).await.unwrap();
+                client.0.read_exact(&mut buf).await.unwrap();
+                assert!(buf == msg, "response differs");
+            }
+            drop(client);
+            drop(server);
+        },
+    ));
+    for report in [ab, ba] {
+        assert_eq!(report.bytes(), (ROUNDS << 10) as u64);
+        assert_eq!(report.path(), CopyPath::Buffered);
+        assert_eq!(report.kernel_bytes(), 0);
+    }
 }

@@ -210,3 +210,19 @@ pub fn direct_source(data: &[u8]) -> Option<(tempfile::TempDir, File)> {
     let file = open_direct(&path, false)?;
     Some((dir, file))
 }
+
+/// A relay direction's report under splice-auto: `Splice` once it spliced a byte, else
+/// `Buffered` (when it switched depends on how its reads found the data).
+pub fn assert_relay_path(report: &zc_traits::Report, what: &str) {
+    let spliced = report.kernel_bytes() > 0;
+    let path = if spliced {
+        zc_traits::CopyPath::Splice
+    } else {
+        zc_traits::CopyPath::Buffered
+    };
+    assert_eq!(
+        report.path(),
+        path,
+        "{what}: the path says which way the bytes went"
+    );
+}
