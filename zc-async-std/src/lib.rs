@@ -128,4 +128,14 @@ impl zc_traits::Runtime for AsyncStd {
     fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Permit> {
         zc_traits::coop::poll_proceed(cx)
     }
+
+    /// A file range that is not in the page cache is read on async-std's blocking pool
+    /// (`async_std::task::spawn_blocking`), as `async_std::fs` reads files.
+    fn spawn_blocking(
+        job: zc_traits::coop::BlockingJob,
+    ) -> Result<(), zc_traits::coop::BlockingJob> {
+        // Dropping async-std's `JoinHandle` detaches the job; it wakes the copy when it ends.
+        drop(async_std::task::spawn_blocking(move || job.run()));
+        Ok(())
+    }
 }

@@ -124,4 +124,15 @@ impl zc_traits::Runtime for Smol {
     fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Permit> {
         zc_traits::coop::poll_proceed(cx)
     }
+
+    /// A file range that is not in the page cache is read on smol's blocking pool
+    /// (`blocking::unblock`, which smol re-exports as `smol::unblock` and `async-fs` uses).
+    fn spawn_blocking(
+        job: zc_traits::coop::BlockingJob,
+    ) -> Result<(), zc_traits::coop::BlockingJob> {
+        // Detached: the job wakes the copy when it ends, and runs to its end if the copy is
+        // dropped first.
+        blocking::unblock(move || job.run()).detach();
+        Ok(())
+    }
 }

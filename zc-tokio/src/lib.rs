@@ -164,6 +164,22 @@ impl zc_traits::Runtime for Tokio {
     fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<CoopPermit> {
         tokio::task::coop::poll_proceed(cx).map(CoopPermit)
     }
+
+    /// A file range that is not in the page cache is read on tokio's blocking pool
+    /// (`spawn_blocking`), as `tokio::fs` reads files; outside a tokio runtime the job is
+    /// handed back and the range is read inline.
+    fn spawn_blocking(
+        job: zc_traits::coop::BlockingJob,
+    ) -> Result<(), zc_traits::coop::BlockingJob> {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                // Dropping the handle detaches the job; it wakes the copy when it ends.
+                drop(handle.spawn_blocking(move || job.run()));
+                Ok(())
+            }
+            Err(_) => Err(job),
+        }
+    }
 }
 
 /// A unit of tokio's coop budget taken by a copy's poll (tokio's `RestoreOnPending`): given

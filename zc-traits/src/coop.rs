@@ -68,6 +68,52 @@ pub trait Runtime {
     ///
     /// Called at the start of every poll of a copy, before any work.
     fn poll_proceed(cx: &mut Context<'_>) -> Poll<Self::Permit>;
+
+    /// Runs `job` on the runtime's facility for blocking work (its blocking thread pool),
+    /// off the executor's threads, or hands it back when there is none here.
+    ///
+    /// A copy from a regular file calls it when the file's next range is not in the page
+    /// cache, so that the disk read does not stall the executor (see
+    /// [`CopyOptions::disk_off_thread`](crate::CopyOptions::disk_off_thread)). The job is
+    /// short (one read of at most one step's range, a few MiB), owns all it uses and never
+    /// panics; the copy waits for it without blocking. A job that is dropped without running
+    /// wakes the copy, which then reads the range inline.
+    ///
+    /// The default hands the job back: the copy then reads the range inline, on the executor
+    /// thread, as a copy always did before. [`Neutral`](crate::Neutral) keeps that default (it
+    /// has no thread pool, and a thread per step would be a surprise); `zc::Tokio` uses
+    /// `tokio::task::spawn_blocking`, `zc::Smol` `blocking::unblock` (smol's `unblock`) and
+    /// `zc::AsyncStd` `async_std::task::spawn_blocking`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(job)`, the job untouched, when the runtime has no blocking facility here (say
+    /// tokio's marker outside a tokio runtime).
+    fn spawn_blocking(job: BlockingJob) -> Result<(), BlockingJob> {
+        Err(job)
+    }
+}
+
+/// A short piece of blocking work for [`Runtime::spawn_blocking`]: run it once, on a thread
+/// where blocking is allowed.
+#[must_use = "a job does nothing until run; dropping it wakes the copy, which then continues inline"]
+pub struct BlockingJob(Box<dyn FnOnce() + Send + 'static>);
+
+impl BlockingJob {
+    pub(crate) fn new(job: impl FnOnce() + Send + 'static) -> BlockingJob {
+        BlockingJob(Box::new(job))
+    }
+
+    /// Runs the job (it blocks the calling thread, for about one disk read).
+    pub fn run(self) {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for BlockingJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingJob").finish_non_exhaustive()
+    }
 }
 
 /// A unit of budget taken by [`Runtime::poll_proceed`].

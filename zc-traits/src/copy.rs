@@ -8,7 +8,8 @@ use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::coop::{Permit, Runtime};
+use crate::cold::Spawn;
+use crate::coop::{BlockingJob, Permit, Runtime};
 use crate::endpoint::{Handoff, Progress, RawEnd, Sink, Source};
 use crate::kernel::{self, Kernel, Step};
 use crate::sys;
@@ -74,6 +75,9 @@ pub struct Report {
     kernel_bytes: u64,
     path: CopyPath,
     fallback: Option<CopyPath>,
+    disk_steps: u64,
+    disk_bytes: u64,
+    cold_inline_bytes: u64,
 }
 
 impl Report {
@@ -108,6 +112,26 @@ impl Report {
     /// `ReaderFrom`, or the buffered path.
     pub fn user_bytes(&self) -> u64 {
         self.bytes - self.kernel_bytes
+    }
+
+    /// Kernel steps whose file range was not in the page cache and was read off the executor
+    /// thread, on the runtime's blocking pool, before the step sent it (see
+    /// [`CopyOptions::disk_off_thread`]). 0 for a copy whose source was resident.
+    pub fn disk_wait_steps(&self) -> u64 {
+        self.disk_steps
+    }
+
+    /// The bytes of those steps' ranges: what waited for the disk off the executor thread.
+    pub fn disk_wait_bytes(&self) -> u64 {
+        self.disk_bytes
+    }
+
+    /// Bytes of kernel steps that found their file range not in the page cache and read it
+    /// on the executor thread, because the runtime marker has no blocking facility
+    /// ([`Runtime::spawn_blocking`]'s default, as [`Neutral`](crate::Neutral)). 0 when the
+    /// behaviour is off ([`CopyOptions::disk_off_thread`]`(false)`): nothing is checked then.
+    pub fn cold_inline_bytes(&self) -> u64 {
+        self.cold_inline_bytes
     }
 }
 
@@ -231,6 +255,7 @@ pub struct CopyOptions {
     /// The relay's splice-auto: a socket/pipe → socket/pipe copy starts buffered and moves to
     /// splice once it streams.
     splice_auto: bool,
+    disk_off_thread: bool,
 }
 
 impl Default for CopyOptions {
@@ -240,14 +265,31 @@ impl Default for CopyOptions {
 }
 
 impl CopyOptions {
-    /// The defaults: not strict, [`DEFAULT_MAX_PER_POLL`], [`DEFAULT_BUFFER_SIZE`].
+    /// The defaults: not strict, [`DEFAULT_MAX_PER_POLL`], [`DEFAULT_BUFFER_SIZE`], disk
+    /// reads off the executor thread.
     pub const fn new() -> Self {
         CopyOptions {
             strict: false,
             max_per_poll: DEFAULT_MAX_PER_POLL,
             buffer_size: DEFAULT_BUFFER_SIZE,
             splice_auto: false,
+            disk_off_thread: true,
         }
+    }
+
+    /// With `true` (the default), a kernel step from a regular file first checks, without
+    /// blocking, that its range is in the page cache (one `preadv2(RWF_NOWAIT)` of a byte);
+    /// a range that is not is read on the runtime's blocking pool
+    /// ([`Runtime::spawn_blocking`]) while the executor runs other tasks, and then sent
+    /// zero-copy. [`Report::disk_wait_steps`] counts those steps. See the
+    /// [`cold`](crate::cold) module for the design and its costs.
+    ///
+    /// With `false`, no check: every step runs on the executor thread and waits there for the
+    /// disk if it must (zc's behaviour before), for callers that know their files are
+    /// resident.
+    pub const fn disk_off_thread(mut self, enabled: bool) -> Self {
+        self.disk_off_thread = enabled;
+        self
     }
 
     /// HAProxy's `splice-auto`, for the relay: a copy whose kernel path is a splice through
@@ -637,6 +679,13 @@ pub(crate) struct CopyState {
     /// to its fd, so a failed write is never counted as delivered (a runtime's file accepts
     /// bytes into its own buffer and reports the error of writing them later).
     file_dst: bool,
+    /// The runtime's blocking facility, for file ranges not in the page cache.
+    spawn: Spawn,
+}
+
+/// Before the first poll names the runtime: no blocking facility.
+fn no_spawn(job: BlockingJob) -> Result<(), BlockingJob> {
+    Err(job)
 }
 
 impl CopyState {
@@ -659,15 +708,20 @@ impl CopyState {
             file_src: false,
             buf_at_offset: false,
             file_dst: false,
+            spawn: no_spawn,
         }
     }
 
     fn report(&self) -> Report {
+        let cold = self.kernel.as_ref().and_then(|k| k.cold.as_ref());
         Report {
             bytes: self.progress.delivered(),
             kernel_bytes: self.kernel_bytes,
             path: self.path.unwrap_or(CopyPath::Buffered),
             fallback: self.fallback,
+            disk_steps: cold.map_or(0, |c| c.steps),
+            disk_bytes: cold.map_or(0, |c| c.bytes),
+            cold_inline_bytes: cold.map_or(0, |c| c.inline_bytes),
         }
     }
 
@@ -706,6 +760,7 @@ impl CopyState {
         // A copy whose ends are always ready never returns `Pending` by itself: take part in
         // the runtime's budget, so a loop of copies yields too (tokio's copy does the same).
         let permit = ready!(Rt::poll_proceed(cx));
+        self.spawn = Rt::spawn_blocking;
         self.progress.refill(self.opts.max_per_poll);
         let before = self.progress.delivered();
         let poll = self.poll_stages(cx, src, dst);
@@ -813,7 +868,13 @@ impl CopyState {
                         && kinds.1 == sys::Kind::RegularFile;
                     match kernel::plans(&s, &d, kinds) {
                         Ok((plans, src_kind, dst_kind)) => {
-                            let kernel = Kernel::new(plans, src_kind, dst_kind, src_size);
+                            let kernel = Kernel::new(
+                                plans,
+                                src_kind,
+                                dst_kind,
+                                src_size,
+                                self.opts.disk_off_thread.then_some(self.spawn),
+                            );
                             let pooled = kernel.plan() == kernel::Plan::SplicePooled;
                             self.kernel = Some(kernel);
                             if self.opts.splice_auto && pooled && src.buffered().is_empty() {

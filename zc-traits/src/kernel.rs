@@ -49,6 +49,7 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{ready, Context, Poll};
 
+use crate::cold::{ColdCache, Spawn};
 use crate::endpoint::{FdKind, Interest, RawEnd, Readiness, Watcher};
 use crate::sys::{self, Call, Kind};
 use crate::{CopyPath, Neutral};
@@ -189,11 +190,22 @@ pub(crate) struct Kernel {
     /// duplicated fds) when the copy releases the kernel stage.
     src_watch: Option<Watch>,
     dst_watch: Option<Watch>,
+    /// A regular file source's cold-cache state (see [`cold`](crate::cold)); `None` when
+    /// the copy runs cold steps inline by choice.
+    pub(crate) cold: Option<ColdCache>,
 }
 
 impl Kernel {
     /// `src_size`: a regular file source's size from its `fstat` (0: unknown).
-    pub(crate) fn new(plans: Vec<Plan>, src_kind: Kind, dst_kind: Kind, src_size: u64) -> Kernel {
+    /// `spawn`: the runtime's blocking facility, for ranges not in the page cache (`None`:
+    /// read them inline).
+    pub(crate) fn new(
+        plans: Vec<Plan>,
+        src_kind: Kind,
+        dst_kind: Kind,
+        src_size: u64,
+        spawn: Option<Spawn>,
+    ) -> Kernel {
         Kernel {
             plans,
             current: 0,
@@ -206,6 +218,9 @@ impl Kernel {
             in_pipe: 0,
             src_watch: None,
             dst_watch: None,
+            cold: spawn
+                .filter(|_| src_kind == Kind::RegularFile)
+                .map(ColdCache::new),
         }
     }
 
@@ -283,6 +298,13 @@ impl Kernel {
             Some(left) if src_file.is_some() => want.min(left.try_into().unwrap_or(usize::MAX)),
             _ => want,
         };
+        let want = match (&mut self.cold, src_file, plan) {
+            // A file source's range comes from the disk off the executor, if it must.
+            (Some(cold), Some(fd), Plan::CopyFileRange | Plan::Sendfile) => {
+                ready!(cold.poll_ready(cx, fd, want))
+            }
+            _ => want,
+        };
         let result = match plan {
             Plan::CopyFileRange => {
                 let (input, out) = (src.fd(), dst.fd());
@@ -344,6 +366,9 @@ impl Kernel {
                 self.plan_delivered += n as u64;
                 if let Some(left) = &mut self.src_left {
                     *left = left.saturating_sub(n as u64);
+                }
+                if let Some(cold) = &mut self.cold {
+                    cold.moved(n as u64);
                 }
                 Ok(Step::Moved {
                     taken: n as u64,

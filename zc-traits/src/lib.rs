@@ -84,6 +84,7 @@
 #![cfg(unix)]
 
 mod adapter;
+pub mod cold;
 pub mod coop;
 mod copy;
 mod endpoint;

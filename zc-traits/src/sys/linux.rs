@@ -299,3 +299,64 @@ mod fault {
 
 #[cfg(feature = "fault-injection")]
 pub(crate) use fault::{clear as clear_fault, inject as inject_fault, take as take_fault};
+
+/// What a `preadv2(RWF_NOWAIT)` of one byte says about a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Residency {
+    /// In the page cache (or past the end of the file: nothing to read).
+    Resident,
+    /// Not in the page cache: reading it would wait for the disk.
+    Cold,
+    /// The kernel or the file cannot say (no `RWF_NOWAIT` here, `O_DIRECT`, ...).
+    Unknown,
+}
+
+/// Set once a kernel answers that it has no `RWF_NOWAIT` reads: no copy asks again.
+static NOWAIT_UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the page of `fd` holding byte `at` is resident, without blocking: one
+/// `preadv2(RWF_NOWAIT)` of that byte, which fails with `EAGAIN` rather than wait for the disk.
+pub(crate) fn residency(fd: BorrowedFd<'_>, at: u64) -> Residency {
+    if NOWAIT_UNSUPPORTED.load(Ordering::Relaxed) {
+        return Residency::Unknown;
+    }
+    let mut byte = [0u8; 1];
+    let mut bufs = [io::IoSliceMut::new(&mut byte)];
+    loop {
+        return match rustix::io::preadv2(fd, &mut bufs, at, rustix::io::ReadWriteFlags::NOWAIT) {
+            Ok(_) => Residency::Resident,
+            Err(Errno::AGAIN) => Residency::Cold,
+            Err(Errno::INTR) => continue,
+            Err(Errno::NOSYS | Errno::OPNOTSUPP) => {
+                NOWAIT_UNSUPPORTED.store(true, Ordering::Relaxed);
+                Residency::Unknown
+            }
+            Err(_) => Residency::Unknown,
+        };
+    }
+}
+
+/// Makes `len` bytes of `fd` from `at` resident in the page cache, blocking: asks for them
+/// all at once (`posix_fadvise(WILLNEED)`, which submits the reads), then waits for them with a
+/// one-byte `pread` every 64 KiB and at the last byte (each returns once its page is read;
+/// reading every byte into a buffer would cost a copy of the range, CPU the executor's thread
+/// may share a core with). Advisory: an error stops it (the kernel step that follows reports
+/// it, with the count), and the file's offset does not move.
+pub(crate) fn make_resident(fd: BorrowedFd<'_>, at: u64, len: usize) {
+    const STRIDE: usize = 64 << 10;
+    let len = len as u64;
+    let _ = rustix::fs::fadvise(
+        fd,
+        at,
+        std::num::NonZeroU64::new(len),
+        rustix::fs::Advice::WillNeed,
+    );
+    let mut byte = [0u8; 1];
+    let last = len.saturating_sub(1);
+    for k in (0..last).step_by(STRIDE).chain(std::iter::once(last)) {
+        match retry_eintr(|| rustix::io::pread(fd, &mut byte, at + k)) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}

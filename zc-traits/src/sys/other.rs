@@ -102,3 +102,16 @@ pub(crate) fn pipes_open() -> usize {
 pub(crate) fn pipes_pooled() -> usize {
     0
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Residency {
+    Resident,
+    Cold,
+    Unknown,
+}
+
+pub(crate) fn residency(_fd: BorrowedFd<'_>, _at: u64) -> Residency {
+    Residency::Unknown
+}
+
+pub(crate) fn make_resident(_fd: BorrowedFd<'_>, _at: u64, _len: usize) {}
