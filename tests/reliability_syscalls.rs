@@ -343,10 +343,12 @@ fn a_kernel_step_makes_no_syscall_but_the_copy_call_and_the_wait<H: FromStd>() {
         .filter(|(name, _)| !is_open_close(name) && !is_wait(name) && *name != "sendfile")
         .map(|(_, n)| n)
         .sum();
-    // The per-copy syscalls and nothing that grows with the steps: the file's fstat, and on
-    // async-std the duplicate of the socket that its wait needs (fcntl, ioctl).
+    // The per-copy syscalls and nothing that grows with the steps: the file's fstat, on
+    // async-std the duplicate of the socket that its wait needs (fcntl, ioctl), and the
+    // page-cache check (issue 15): one lseek and one preadv2(RWF_NOWAIT) for the range the
+    // first step may take, here the whole file.
     assert!(
-        other <= 3.5,
+        other <= 5.5,
         "{}: {other:.2} syscalls per copy besides sendfile ({sendfile:.1}), the readiness wait \
          and open/close: a kernel step makes more than its copy call: {}",
         H::NAME,
