@@ -315,7 +315,10 @@ fn tokio_dropped_while_the_disk_reads() {
             rustix::fs::seek(&file, rustix::fs::SeekFrom::Current(0)).unwrap()
         });
         let received = rx.join().unwrap();
-        assert_eq!(position, received, "copy {i}: the position is the bytes received");
+        assert_eq!(
+            position, received,
+            "copy {i}: the position is the bytes received"
+        );
         // A job still holding its duplicate of the fd outlived its copy.
         outlived += usize::from(open_fds() > baseline);
     }
