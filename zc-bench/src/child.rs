@@ -703,6 +703,7 @@ fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         let worst = probe.await.map_err(io::Error::other)?;
         sample.gap_us = worst.as_micros() as u64;
+        sample.disk_steps = report.disk_wait_steps();
         Ok(sample)
     })
 }

@@ -319,13 +319,13 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
         Scenario::ColdCache => {
             let _ = writeln!(
                 out,
-                "| variant | path | GiB/s | CPU-s per GiB | CPU/GiB vs ref | worst probe gap, ms | ctx switches per GiB |"
+                "| variant | path | GiB/s | CPU-s per GiB | CPU/GiB vs ref | worst probe gap, ms | steps read off-thread | ctx switches per GiB |"
             );
-            let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
             for r in runs {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     label(r),
                     r.path(),
                     opt(r.throughput(), 2),
@@ -335,6 +335,8 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
                         refv(&|x| med(x.cpu_per_gib()))
                     )),
                     opt(r.gap_ms(), 1),
+                    Stat::of(r.samples.iter().map(|s| s.disk_steps as f64))
+                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
                     r.switches_per(GIB)
                         .map_or("–".into(), |s| format!("{:.0}", s.median)),
                 );

@@ -294,7 +294,7 @@ const PING_PONG: &[Variant] = &[
 const COLD_CACHE: &[Variant] = &[
     reference(
         "zc-tokio-warm-inline",
-        "warm: `zc::copy` on tokio, off-thread disk reads off (today's path)",
+        "warm: `zc::copy` on tokio, `disk_off_thread(false)` (zc before issue 15)",
         "",
     ),
     v(
@@ -304,7 +304,7 @@ const COLD_CACHE: &[Variant] = &[
     ),
     v(
         "zc-tokio-cold-inline",
-        "cold: `zc::copy` on tokio, off-thread disk reads off (today's path)",
+        "cold: `zc::copy` on tokio, `disk_off_thread(false)` (zc before issue 15)",
         "",
     ),
     v(

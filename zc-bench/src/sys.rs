@@ -122,6 +122,7 @@ impl Meter {
             },
             peer_cpu_ns: 0,
             gap_us: 0,
+            disk_steps: 0,
             syscalls: None,
         }
     }
@@ -146,6 +147,8 @@ pub struct Sample {
     pub peer_cpu_ns: u64,
     /// Scenario 7: the longest gap between two wake-ups of the 1 ms probe task, in µs.
     pub gap_us: u64,
+    /// Scenario 7: kernel steps zc read off the executor thread (`Report::disk_wait_steps`).
+    pub disk_steps: u64,
     /// Syscalls of the measured part, from the extra run under `strace` (filled in by the
     /// parent; only on that run's sample).
     pub syscalls: Option<crate::trace::Counts>,
@@ -155,7 +158,7 @@ impl Sample {
     /// The line the child prints and the parent parses.
     pub fn to_line(&self) -> String {
         format!(
-            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} switches={} gap_us={} path={}",
+            "RESULT bytes={} wall_ns={} cpu_ns={} user_ticks={} sys_ticks={} peak_rss_kib={} switches={} gap_us={} disk_steps={} path={}",
             self.bytes,
             self.wall_ns,
             self.cpu_ns,
@@ -164,6 +167,7 @@ impl Sample {
             self.peak_rss_kib,
             self.switches,
             self.gap_us,
+            self.disk_steps,
             self.path
         )
     }
@@ -186,6 +190,7 @@ impl Sample {
             path: get("path")?.to_owned(),
             peer_cpu_ns: 0,
             gap_us: num("gap_us").unwrap_or(0),
+            disk_steps: num("disk_steps").unwrap_or(0),
             syscalls: None,
         })
     }
