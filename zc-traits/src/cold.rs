@@ -21,8 +21,10 @@
 //!    `pread` leaves the file's offset alone; reading the whole range into a buffer instead
 //!    would copy it through user space, CPU taken from the executor when they share a core
 //!    (measured: the cold run's worst probe gap then grew by ~5 ms on 2 busy cores).
-//!    Then it wakes the copy, which sends the range zero-copy from the cache; the step is
-//!    capped at the range that was read.
+//!    Then it wakes the copy, which sends the range zero-copy from the cache (the step is
+//!    capped at the range that was read), and asks for the next range of the same length
+//!    (`WILLNEED`, not waited for), so that the disk reads it while the copy sends: the
+//!    next probe often finds it resident.
 //!
 //! Other ways weighed: `cachestat(2)` (Linux 6.5) counts a range's resident pages exactly, but
 //! many kernels lack it and it costs as much as the probe; `mincore` needs a mapping (and
@@ -147,8 +149,11 @@ impl ColdCache {
         let signal = Arc::new(Signal::default());
         let done = Done(signal.clone());
         let job = BlockingJob::new(move || {
-            let _done = done;
-            sys::make_resident(std::os::fd::AsFd::as_fd(&job_fd), pos, want);
+            let fd = std::os::fd::AsFd::as_fd(&job_fd);
+            sys::make_resident(fd, pos, want);
+            // The copy sends this range now; meanwhile the disk reads the next one.
+            drop(done);
+            sys::read_ahead(fd, end, want);
         });
         match (self.spawn)(job) {
             Ok(()) => {

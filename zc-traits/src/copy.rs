@@ -17,8 +17,11 @@ use crate::sys;
 /// Bytes a copy may move in one poll before it yields to the executor, by default.
 ///
 /// nginx caps one `sendfile` at 2 MiB (`sendfile_max_chunk`) for the same reason: one big
-/// transfer must not starve the other connections served by its thread.
-pub const DEFAULT_MAX_PER_POLL: u64 = 4 << 20;
+/// transfer must not starve the other connections served by its thread. 2 MiB rather than
+/// 4 MiB (zc's bound before issue 15): a task beside a file → TCP copy on the same thread
+/// waited at worst 4.6-5.3 ms instead of 6.9-7.1 ms (medians, a busy 2-core machine), at no
+/// measurable cost in CPU per GiB (BENCHMARKS.md, scenario 7).
+pub const DEFAULT_MAX_PER_POLL: u64 = 2 << 20;
 
 /// The buffered path's buffer size, by default (allocated only when the buffered path runs).
 pub const DEFAULT_BUFFER_SIZE: usize = 64 << 10;

@@ -336,6 +336,13 @@ pub(crate) fn residency(fd: BorrowedFd<'_>, at: u64) -> Residency {
     }
 }
 
+/// Asks the kernel to read `len` bytes of `fd` from `at` into the page cache, without waiting
+/// for them (`posix_fadvise(WILLNEED)` submits the reads).
+pub(crate) fn read_ahead(fd: BorrowedFd<'_>, at: u64, len: usize) {
+    let len = std::num::NonZeroU64::new(len as u64);
+    let _ = rustix::fs::fadvise(fd, at, len, rustix::fs::Advice::WillNeed);
+}
+
 /// Makes `len` bytes of `fd` from `at` resident in the page cache, blocking: asks for them
 /// all at once (`posix_fadvise(WILLNEED)`, which submits the reads), then waits for them with a
 /// one-byte `pread` every 64 KiB and at the last byte (each returns once its page is read;
@@ -344,13 +351,8 @@ pub(crate) fn residency(fd: BorrowedFd<'_>, at: u64) -> Residency {
 /// it, with the count), and the file's offset does not move.
 pub(crate) fn make_resident(fd: BorrowedFd<'_>, at: u64, len: usize) {
     const STRIDE: usize = 64 << 10;
+    read_ahead(fd, at, len);
     let len = len as u64;
-    let _ = rustix::fs::fadvise(
-        fd,
-        at,
-        std::num::NonZeroU64::new(len),
-        rustix::fs::Advice::WillNeed,
-    );
     let mut byte = [0u8; 1];
     let last = len.saturating_sub(1);
     for k in (0..last).step_by(STRIDE).chain(std::iter::once(last)) {

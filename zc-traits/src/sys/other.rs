@@ -114,4 +114,6 @@ pub(crate) fn residency(_fd: BorrowedFd<'_>, _at: u64) -> Residency {
     Residency::Unknown
 }
 
+pub(crate) fn read_ahead(_fd: BorrowedFd<'_>, _at: u64, _len: usize) {}
+
 pub(crate) fn make_resident(_fd: BorrowedFd<'_>, _at: u64, _len: usize) {}
