@@ -4,13 +4,14 @@
 //! a copy of a large file into a TCP socket on 127.0.0.1 (a receiver thread checks the count
 //! and every 509th byte): once with the file in the page cache, once evicted first (`fsync` +
 //! `posix_fadvise(DONTNEED)`, checked with a `preadv2(RWF_NOWAIT)` residency query), and once
-//! evicted with the behaviour off (`CopyOptions::disk_off_thread(false)`). The report must show
-//! off-thread disk reads on the cold run only, and the cold run's worst probe gap must stay
+//! evicted with the behaviour off (`CopyOptions::disk_off_thread(false)`); warm and cold run
+//! twice, interleaved, and the run with the smaller worst gap of each counts. The report must
+//! show off-thread disk reads on the cold run only, and the cold run's worst probe gap must stay
 //! within a margin of the warm run's (the disk adds no stall). Gaps are compared inside one
 //! test, never against an absolute figure; they are printed (`--nocapture`) with the off run's.
 //!
-//! The file is 128 MiB (the issue asks ≥ 256 MiB; 128 MiB keeps the nine copies of this file,
-//! six from the disk, to a few seconds on CI's 2 cores), written under the target directory:
+//! The file is 128 MiB (the issue asks ≥ 256 MiB; 128 MiB keeps the fifteen copies of this
+//! file, nine from the disk, to a few seconds on CI's 2 cores), written under the target directory:
 //! `/tmp` may be a tmpfs, which keeps every page resident (the test then says so and skips).
 
 use std::cell::Cell;
@@ -160,6 +161,16 @@ fn check(run: &Run, received: u64) {
     assert_eq!(run.report.path(), zc::CopyPath::Sendfile, "{run:?}");
 }
 
+/// The reports of a warm and a cold run.
+fn check_warm_cold(warm: &Run, cold: &Run) {
+    assert_eq!(warm.report.disk_wait_steps(), 0, "{warm:?}");
+    assert_eq!(warm.report.cold_inline_bytes(), 0, "{warm:?}");
+    // Some of the evicted file waited for the disk off the executor thread (not all: the
+    // kernel's own read-ahead, started by the sends, can keep up with a fast disk).
+    assert!(cold.report.disk_wait_steps() > 0, "{cold:?}");
+    assert!(cold.report.disk_wait_bytes() > 0, "{cold:?}");
+}
+
 /// Runs warm, cold and cold-inline with `run_one` and checks the three reports and gaps.
 /// One file, and one page cache: the tests take turns.
 fn turn() -> std::sync::MutexGuard<'static, ()> {
@@ -177,13 +188,31 @@ fn scenario(name: &str, run_one: impl Fn(u16, zc::CopyOptions) -> Run) {
         check(&run, received);
         run
     };
-    make_warm();
-    let warm = go(opts);
-    if let Err(why) = make_cold() {
-        println!("{name}: cold runs skipped: {why}");
-        return;
+    // Warm and cold twice, interleaved; each keeps its run with the smaller worst gap, so that
+    // one preemption by another process on a busy machine does not decide the comparison.
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        make_warm();
+        let warm = go(opts);
+        if let Err(why) = make_cold() {
+            println!("{name}: cold runs skipped: {why}");
+            return;
+        }
+        let cold = go(opts);
+        check_warm_cold(&warm, &cold);
+        runs.push((warm, cold));
     }
-    let cold = go(opts);
+    let (b, a) = (runs.pop().unwrap(), runs.pop().unwrap());
+    let warm = if a.0.worst_gap <= b.0.worst_gap {
+        a.0
+    } else {
+        b.0
+    };
+    let cold = if a.1.worst_gap <= b.1.worst_gap {
+        a.1
+    } else {
+        b.1
+    };
     make_cold().unwrap();
     let inline = go(opts.disk_off_thread(false));
     println!(
@@ -195,12 +224,6 @@ fn scenario(name: &str, run_one: impl Fn(u16, zc::CopyOptions) -> Run) {
         cold.report.disk_wait_bytes() >> 20,
         inline.worst_gap
     );
-    assert_eq!(warm.report.disk_wait_steps(), 0, "{warm:?}");
-    assert_eq!(warm.report.cold_inline_bytes(), 0, "{warm:?}");
-    // Some of the evicted file waited for the disk off the executor thread (not all: the
-    // kernel's own read-ahead, started by the sends, can keep up with a fast disk).
-    assert!(cold.report.disk_wait_steps() > 0, "{cold:?}");
-    assert!(cold.report.disk_wait_bytes() > 0, "{cold:?}");
     assert_eq!(inline.report.disk_wait_steps(), 0, "{inline:?}");
     assert_eq!(inline.report.cold_inline_bytes(), 0, "{inline:?}");
     assert!(
