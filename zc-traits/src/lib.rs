@@ -31,7 +31,9 @@
 //! |---------------------|-----------------------------|------------------------------------|
 //! | file                | file                        | `copy_file_range`, else `sendfile` |
 //! | file                | socket, pipe                | `sendfile`                         |
-//! | socket, pipe        | socket, pipe, file          | `splice` (through a pooled pipe)   |
+//! | socket              | socket, pipe, file          | `splice` (through a pooled pipe)   |
+//! | pipe                | socket, pipe                | `splice` (through a pooled pipe)   |
+//! | pipe                | file                        | `splice` (directly)                |
 //!
 //! A copy moves at most [`DEFAULT_MAX_PER_POLL`] bytes per poll and then yields, so one large
 //! transfer cannot starve the other tasks of its thread; and every poll takes a unit of the

@@ -1,9 +1,9 @@
 //! Linux: `sendfile(2)`, `splice(2)` and `copy_file_range(2)` through rustix, and the pipe pool.
 //!
 //! Every call retries `EINTR` itself; `EAGAIN` goes back to the caller, whose readiness handle
-//! clears the readiness and waits. A syscall that answered `ENOSYS` (or `EPERM` from a seccomp
-//! filter) is remembered in a `static AtomicBool` and not tried again, as std's `kernel_copy`
-//! does.
+//! clears the readiness and waits. A syscall that answered `ENOSYS` is remembered in a
+//! `static AtomicBool` and not tried again, as std's `kernel_copy` does; `EPERM` (a seccomp
+//! filter, an immutable file) only declines the plan of the copy that met it.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -45,8 +45,6 @@ pub(crate) fn note_unavailable(err: &io::Error, call: Call) {
     }
 }
 
-/// Errors that, before the first byte moved, mean "this kernel path does not fit these fds"
-/// rather than "the copy failed": the copy then tries the next path.
 /// Whether `err` is `EINVAL` from a call on `a` and `b` where one of them is open with
 /// `O_DIRECT`: the alignment rule (whole blocks at aligned offsets), not a fault. One
 /// `fcntl(F_GETFL)` per end, only on that error.
@@ -57,6 +55,8 @@ pub(crate) fn is_alignment_refusal(err: &io::Error, a: BorrowedFd<'_>, b: Borrow
             .any(|fd| rustix::fs::fcntl_getfl(fd).is_ok_and(|fl| fl.contains(OFlags::DIRECT)))
 }
 
+/// Errors that, before the first byte moved, mean "this kernel path does not fit these fds"
+/// rather than "the copy failed": the copy then tries the next path.
 pub(crate) fn is_decline(err: &io::Error) -> bool {
     let Some(raw) = err.raw_os_error() else {
         return false;
