@@ -9,9 +9,11 @@
 //! 1. **Probe** (on the executor, never blocks): one `preadv2(RWF_NOWAIT)` of the last byte of
 //!    the step's range. It answers from the page cache or fails with `EAGAIN` instead of
 //!    reading the disk. The last byte stands for the range: files are read (and evicted) in
-//!    order, so a range whose end is resident is resident. About a microsecond, against
-//!    ~0.5 ms for a 2 MiB `sendfile` from the cache: the warm path costs one cheap syscall per
-//!    step (none for a step inside a range already probed or just read), and no thread hop.
+//!    order, so a range whose end is resident is resident. It costs under 3 µs (measured
+//!    from Python, interpreter included, on a busy 2-core VM), against ~1.5 ms for a 2 MiB
+//!    `sendfile` from the cache there (1.3 GiB/s): the warm path costs one cheap syscall per
+//!    step (none for a step inside a range already probed or just read; one `lseek` per
+//!    copy for the offset), and no thread hop.
 //! 2. **Cold**: the copy hands a job to the runtime's blocking facility
 //!    ([`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking)) and returns `Pending`.
 //!    The job owns a duplicate of the fd (`try_clone_to_owned`), the offset and the length;
