@@ -353,3 +353,60 @@ fn tokio_dropped_while_the_disk_reads() {
     assert_eq!(open_fds(), baseline, "an fd leaked");
     println!("24 copies dropped: {outlived} jobs outlived their copy; {waited} steps waited");
 }
+
+/// The other file-sourced paths: a cold file into a file (`copy_file_range`) and into a pipe
+/// (`sendfile`) wait for the disk off the executor thread too, with exact bytes and positions.
+#[test]
+fn tokio_cold_file_into_a_file_and_a_pipe() {
+    let _turn = turn();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    const PART: u64 = 16 << 20;
+    if let Err(why) = make_cold() {
+        println!("skipped: {why}");
+        return;
+    }
+    rt.block_on(async {
+        // A file: the first 16 MiB.
+        let mut src = tokio::fs::File::open(file()).await.unwrap();
+        let out_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cold_cache_out.bin");
+        let mut out = tokio::fs::File::create(&out_path).await.unwrap();
+        let report = zc::copy_report(&mut zc::Limited::new(&mut src, PART), &mut out)
+            .await
+            .unwrap();
+        assert_eq!(report.bytes(), PART, "{report:?}");
+        assert_eq!(report.path(), zc::CopyPath::CopyFileRange, "{report:?}");
+        assert!(report.disk_wait_steps() > 0, "{report:?}");
+        let written = std::fs::read(&out_path).unwrap();
+        assert_eq!(written.len() as u64, PART);
+        assert!(written
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == byte_at(i as u64)));
+        std::fs::remove_file(&out_path).unwrap();
+        // A pipe: the next 16 MiB, from where the first copy left the position.
+        let (rx, tx) = std::io::pipe().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut rx = rx;
+            let mut got = Vec::new();
+            rx.read_to_end(&mut got).unwrap();
+            got
+        });
+        let mut tx = tokio::net::unix::pipe::Sender::from_owned_fd(tx.into()).unwrap();
+        let report = zc::copy_report(&mut zc::Limited::new(&mut src, PART), &mut tx)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(report.bytes(), PART, "{report:?}");
+        assert_eq!(report.path(), zc::CopyPath::Sendfile, "{report:?}");
+        assert!(report.disk_wait_steps() > 0, "{report:?}");
+        let got = reader.join().unwrap();
+        assert_eq!(got.len() as u64, PART);
+        assert!(got
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == byte_at(PART + i as u64)));
+    });
+}
