@@ -410,3 +410,67 @@ fn tokio_cold_file_into_a_file_and_a_pipe() {
             .all(|(i, b)| *b == byte_at(PART + i as u64)));
     });
 }
+
+/// A small file, sent in one step to the size its `fstat` gave, is probed at its last byte
+/// without its offset being read: cold, the step waits for the disk off the executor (one
+/// step, the bytes exact); warm, it does not. From the start of the file and from the middle
+/// (a position the copy does not know, so a probe of `position + step` would land past the
+/// end of the file, where a read says nothing about residency).
+#[test]
+fn tokio_small_cold_file_reads_off_the_executor() {
+    const SMALL: usize = 256 << 10;
+    let _turn = turn();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cold_cache_small.bin");
+    let content: Vec<u8> = (0..SMALL as u64).map(byte_at).collect();
+    std::fs::write(&path, &content).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (skip, cold) in [(0, true), (0, false), (100_000, true), (100_000, false)] {
+        let mut f = File::open(&path).unwrap();
+        let mut head = vec![0u8; skip];
+        f.read_exact(&mut head).unwrap();
+        if cold {
+            // Evicted after the head was read (its read-ahead reads on); a miss of the
+            // check still starts I/O for its page, so evict once more after it.
+            f.sync_all().unwrap();
+            fadvise(&f, 0, None, Advice::DontNeed).unwrap();
+            let mut byte = [0u8; 1];
+            let mut bufs = [std::io::IoSliceMut::new(&mut byte)];
+            let last = SMALL as u64 - 1;
+            if preadv2(&f, &mut bufs, last, ReadWriteFlags::NOWAIT) != Err(Errno::AGAIN) {
+                println!("skipped: the file system keeps the file resident (tmpfs?)");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            fadvise(&f, 0, None, Advice::DontNeed).unwrap();
+        } else {
+            std::fs::read(&path).unwrap();
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let rx = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let report = rt.block_on(async {
+            let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            zc::copy_report::<zc::Tokio, _, _>(&mut f, &mut sock)
+                .await
+                .unwrap()
+        });
+        let got = rx.join().unwrap();
+        let case = format!("skip {skip}, cold {cold}: {report:?}");
+        assert_eq!(report.bytes(), (SMALL - skip) as u64, "{case}");
+        assert_eq!(report.path(), zc::CopyPath::Sendfile, "{case}");
+        assert_eq!(report.disk_wait_steps(), u64::from(cold), "{case}");
+        assert!(got == content[skip..], "{case}: the bytes differ");
+    }
+    std::fs::remove_file(&path).unwrap();
+}

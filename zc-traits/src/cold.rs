@@ -13,7 +13,9 @@
 //!    from Python, interpreter included, on a busy 2-core VM), against ~1.5 ms for a 2 MiB
 //!    `sendfile` from the cache there (1.3 GiB/s): the warm path costs one cheap syscall per
 //!    step (none for a step inside a range already probed or just read; one `lseek` per
-//!    copy for the offset), and no thread hop.
+//!    copy for the offset, none when the step may take the file to the size its `fstat`
+//!    gave, as a small file's one step does: the range then ends at the file's last byte),
+//!    and no thread hop.
 //! 2. **Cold**: the copy hands a job to the runtime's blocking facility
 //!    ([`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking)) and returns `Pending`.
 //!    The job owns a duplicate of the fd (`try_clone_to_owned`), the offset and the length;
@@ -70,6 +72,8 @@ pub(crate) struct ColdCache {
     resident_to: u64,
     /// `resident_to` was read by a job: steps stay inside it, so the next probe is past it.
     read_to: Option<u64>,
+    /// The file's last byte (at its size from the copy's `fstat`) was found resident.
+    tail_resident: bool,
     wait: Option<Arc<Signal>>,
     /// Steps whose range was read off the executor thread, and their bytes.
     pub(crate) steps: u64,
@@ -87,6 +91,7 @@ impl ColdCache {
             pos: None,
             resident_to: 0,
             read_to: None,
+            tail_resident: false,
             wait: None,
             steps: 0,
             bytes: 0,
@@ -97,11 +102,16 @@ impl ColdCache {
     /// Before a step of at most `want` bytes (> 0) from `fd`'s offset: `Ready(n)`, the bytes
     /// the step may take, once they are resident (or cannot be made so without blocking
     /// here); `Pending` while a job reads them.
+    ///
+    /// `to_size`: the file's size, when the step may take the file to its end (its size from
+    /// the copy's `fstat`). The range then ends at the file's last byte wherever the offset
+    /// is, so a small file, sent in one step, is probed without reading its offset first.
     pub(crate) fn poll_ready(
         &mut self,
         cx: &mut Context<'_>,
         fd: BorrowedFd<'_>,
         want: usize,
+        to_size: Option<u64>,
     ) -> Poll<usize> {
         if let Some(wait) = &self.wait {
             if !wait.poll_done(cx) {
@@ -111,6 +121,23 @@ impl ColdCache {
         }
         if self.off {
             return Poll::Ready(want);
+        }
+        if let (None, Some(size @ 1..)) = (self.pos, to_size) {
+            if self.tail_resident {
+                return Poll::Ready(want);
+            }
+            match sys::residency(fd, size - 1) {
+                Residency::Resident => {
+                    self.tail_resident = true;
+                    return Poll::Ready(want);
+                }
+                Residency::Unknown => {
+                    self.off = true;
+                    return Poll::Ready(want);
+                }
+                // The job needs the offset: read it, and probe the range as any other.
+                Residency::Cold => {}
+            }
         }
         let pos = match self.pos {
             Some(pos) => pos,
@@ -128,10 +155,16 @@ impl ColdCache {
             }
             self.read_to = None;
         }
-        let end = pos.saturating_add(want as u64);
-        if end <= self.resident_to {
+        // The range ends where the file does, if sooner: a probe past the end reads nothing
+        // and would answer "resident" for a range that is not.
+        let end = match to_size {
+            Some(size) => pos.saturating_add(want as u64).min(size),
+            None => pos.saturating_add(want as u64),
+        };
+        if end <= self.resident_to || end <= pos {
             return Poll::Ready(want);
         }
+        let len = usize::try_from(end - pos).unwrap_or(want);
         match sys::residency(fd, end - 1) {
             Residency::Resident => {
                 self.resident_to = end;
@@ -145,26 +178,26 @@ impl ColdCache {
         }
         self.resident_to = end;
         if self.inline {
-            self.inline_bytes += want as u64;
+            self.inline_bytes += len as u64;
             return Poll::Ready(want);
         }
         let Ok(job_fd) = fd.try_clone_to_owned() else {
-            self.inline_bytes += want as u64;
+            self.inline_bytes += len as u64;
             return Poll::Ready(want);
         };
         let signal = Arc::new(Signal::default());
         let done = Done(signal.clone());
         let job = BlockingJob::new(move || {
             let fd = std::os::fd::AsFd::as_fd(&job_fd);
-            sys::make_resident(fd, pos, want);
+            sys::make_resident(fd, pos, len);
             // The copy sends this range now; meanwhile the disk reads the next one.
             drop(done);
-            sys::read_ahead(fd, end, want.saturating_mul(READ_AHEAD_RANGES));
+            sys::read_ahead(fd, end, len.saturating_mul(READ_AHEAD_RANGES));
         });
         match (self.spawn)(job) {
             Ok(()) => {
                 self.steps += 1;
-                self.bytes += want as u64;
+                self.bytes += len as u64;
                 self.read_to = Some(end);
                 if signal.poll_done(cx) {
                     return Poll::Ready(want);
@@ -175,7 +208,7 @@ impl ColdCache {
             Err(job) => {
                 drop(job);
                 self.inline = true;
-                self.inline_bytes += want as u64;
+                self.inline_bytes += len as u64;
                 Poll::Ready(want)
             }
         }

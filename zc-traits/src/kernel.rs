@@ -183,6 +183,8 @@ pub(crate) struct Kernel {
     /// at the copy's start less the bytes taken. The copy ends when this reaches 0, without
     /// a last call that would return 0 (see the module doc).
     src_left: Option<u64>,
+    /// That source's size from its `fstat`, for a step that takes it to its end.
+    src_size: u64,
     pipe: Option<sys::Pipe>,
     /// Bytes inside `pipe`, taken from the source and not yet delivered.
     in_pipe: usize,
@@ -214,6 +216,7 @@ impl Kernel {
             plan_delivered: 0,
             // Size 0 is also what /proc files and block devices report: no bound then.
             src_left: (src_kind == Kind::RegularFile && src_size > 0).then_some(src_size),
+            src_size,
             pipe: None,
             in_pipe: 0,
             src_watch: None,
@@ -301,7 +304,8 @@ impl Kernel {
         let want = match (&mut self.cold, src_file, plan) {
             // A file source's range comes from the disk off the executor, if it must.
             (Some(cold), Some(fd), Plan::CopyFileRange | Plan::Sendfile) => {
-                ready!(cold.poll_ready(cx, fd, want))
+                let to_size = (self.src_left == Some(want as u64)).then_some(self.src_size);
+                ready!(cold.poll_ready(cx, fd, want, to_size))
             }
             _ => want,
         };
