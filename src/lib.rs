@@ -2,9 +2,12 @@
 //! the bytes with `sendfile(2)`, `splice(2)` or `copy_file_range(2)` whenever the two ends
 //! allow it, on tokio, smol or async-std, and falls back to a buffered copy otherwise.
 //!
-//! This crate is the facade: it re-exports the runtime-agnostic core (`zc-traits`: the
-//! endpoint traits, [`copy`], [`copy_report`], [`copy_strict`], [`copy_bidirectional`], the
-//! wrappers [`Limited`], [`BufReader`], [`FuturesIo`]) and, per feature, a runtime adapter:
+//! This crate is the facade: it re-exports the user's surface of the runtime-agnostic core
+//! (`zc-traits`: [`copy`], [`copy_report`], [`copy_strict`], [`copy_bidirectional`],
+//! [`CopyOptions`], [`Report`], [`CopyError`], the endpoint traits [`Source`] and [`Sink`], the
+//! wrappers [`Limited`], [`BufReader`], [`FuturesIo`], [`Runtime`] and the markers,
+//! [`diagnostics`]), the adapter author's items in [`endpoint`], and, per feature, a runtime
+//! adapter:
 //!
 //! | feature | adapter | marker | endpoints |
 //! |---------|---------|--------|-----------|
@@ -75,7 +78,16 @@
 // docs.rs builds with `--cfg docsrs` on nightly: label each runtime's items with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use zc_traits::*;
+// The user's surface, item by item (a glob would also bring the core's hidden plumbing).
+pub use zc_traits::{
+    copy, copy_bidirectional, copy_bidirectional_report, copy_report, copy_strict, BufReader,
+    CopyError, CopyFuture, CopyOptions, CopyPath, FuturesIo, Limited, Neutral, RelayFuture, Report,
+    Runtime, Sink, Source, DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
+};
+// Counters of the resources zc holds, and the cooperative budget a runtime marker implements.
+pub use zc_traits::{coop, diagnostics};
+// For adapter authors: the handles through which a copy reaches a runtime's fds.
+pub use zc_traits::endpoint;
 
 pub mod neutral;
 

@@ -14,8 +14,8 @@ use support::reliability::*;
 use support::{
     content, file_with, pattern, read_to_end, shutdown, write_all, write_and_close, Harness,
 };
-use zc::fault::Call;
 use zc::{CopyError, CopyOptions, CopyPath, Limited, Report};
+use zc_traits::fault::Call;
 
 support::reliability::per_runtime!(
     tcp_peer_reset_mid_sendfile_is_an_error_with_the_count,

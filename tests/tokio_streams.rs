@@ -13,7 +13,8 @@ use futures_lite::future::zip;
 use support::{file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
-use zc::{CopyPath, Interest, Readiness};
+use zc::endpoint::{Interest, Readiness};
+use zc::CopyPath;
 
 type H = support::tokio::CurrentThread;
 

@@ -10,8 +10,9 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::task::Poll;
 use std::time::Duration;
 
-use zc::fault::{self, Call};
-use zc::{RawEnd, Sink, Source};
+use zc::endpoint::RawEnd;
+use zc::{Sink, Source};
+use zc_traits::fault::{self, Call};
 
 /// Expands to one module per runtime flavour whose feature is enabled (tokio's
 /// `current_thread` and `multi_thread`, smol, async-std), each with one `#[test]` per body;

@@ -6,13 +6,13 @@ use std::task::{Context, Poll};
 
 struct Zeros(u64);
 
-impl<Rt> zc::WriterTo<Rt> for Zeros {
+impl<Rt> zc::endpoint::WriterTo<Rt> for Zeros {
     fn poll_write_to(
         &mut self,
         cx: &mut Context<'_>,
         dst: &mut dyn zc::Sink<Rt>,
-        progress: &mut zc::Progress,
-    ) -> Poll<io::Result<zc::Handoff>> {
+        progress: &mut zc::endpoint::Progress,
+    ) -> Poll<io::Result<zc::endpoint::Handoff>> {
         while self.0 > 0 {
             let n = match dst.poll_write(cx, &[0; 512]) {
                 Poll::Ready(Ok(n)) => n,
@@ -22,7 +22,7 @@ impl<Rt> zc::WriterTo<Rt> for Zeros {
             self.0 -= n as u64;
             progress.delivered += n as u64;
         }
-        Poll::Ready(Ok(zc::Handoff::Finished))
+        Poll::Ready(Ok(zc::endpoint::Handoff::Finished))
     }
 }
 

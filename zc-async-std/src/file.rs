@@ -18,7 +18,7 @@ use std::task::{ready, Context, Poll};
 
 use async_std::fs::File;
 use futures_lite::{AsyncRead, AsyncSeek, AsyncWrite};
-use zc_traits::{RawEnd, Sink, Source};
+use zc_traits::endpoint::{RawEnd, Sink, Source};
 
 use crate::AsyncStd;
 

@@ -37,8 +37,8 @@
 //!
 //! *Readiness.* async-std registers its sockets with async-io's reactor but keeps the
 //! `Async` handle private and offers no readiness API, so its streams cannot lend a
-//! [`Readiness`](zc_traits::Readiness). They are
-//! [`RawEnd::Watched`](zc_traits::RawEnd::Watched) ends instead: the kernel loop runs its
+//! [`Readiness`](zc_traits::endpoint::Readiness). They are
+//! [`RawEnd::Watched`](zc_traits::endpoint::RawEnd::Watched) ends instead: the kernel loop runs its
 //! syscalls on the stream's fd while they make progress, and when one first answers
 //! `WouldBlock` it asks this crate for a watch: a duplicate of the fd
 //! (`fcntl(F_DUPFD_CLOEXEC)`, the same open socket) registered with the same async-io reactor.
@@ -48,7 +48,7 @@
 //! duplicate: a finished, failed or cancelled copy leaves no extra fd open. A copy that never
 //! waits makes no duplicate.
 //!
-//! *Files.* An async-std `File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (for
+//! *Files.* An async-std `File` is a [`RawEnd::File`](zc_traits::endpoint::RawEnd::File) end (for
 //! a regular file; a FIFO or a device keeps the blocking pool). async-std caches reads and
 //! writes in memory, so its fd offset may differ from the logical position; before the fd is
 //! used, the copy asks async-std for the logical position and, when the fd offset differs,

@@ -15,7 +15,8 @@ use async_io::Async;
 use async_std::net::TcpStream;
 use async_std::os::unix::net::UnixStream;
 use futures_lite::{AsyncRead, AsyncWrite};
-use zc_traits::{FdKind, Interest, Neutral, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::Neutral;
 
 use crate::AsyncStd;
 
@@ -55,7 +56,7 @@ impl Readiness<Neutral> for Watch {
     }
 }
 
-/// The [`Watcher`](zc_traits::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)
+/// The [`Watcher`](zc_traits::endpoint::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)
 /// and registers the duplicate with async-io's reactor.
 ///
 /// # Errors

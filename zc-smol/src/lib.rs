@@ -11,7 +11,7 @@
 //!
 //! * the runtime marker [`Smol`], which lets it implement zc's endpoint traits
 //!   ([`Source<Smol>`](zc_traits::Source), [`Sink<Smol>`](zc_traits::Sink),
-//!   [`Readiness<Smol>`](zc_traits::Readiness)) for the types of smol's crates (`async-io`,
+//!   [`Readiness<Smol>`](zc_traits::endpoint::Readiness)) for the types of smol's crates (`async-io`,
 //!   `async-net`, `async-fs`, which smol re-exports as `smol::Async`, `smol::net`,
 //!   `smol::fs`); `zc::copy` infers it from whichever end is one of them;
 //! * those implementations:
@@ -32,8 +32,8 @@
 //!
 //! # Implementation
 //!
-//! *Readiness.* A socket or pipe is a [`RawEnd::Polled`](zc_traits::RawEnd::Polled) end whose
-//! [`Readiness`](zc_traits::Readiness) is async-io's, in `read_with` / `write_with` style: run
+//! *Readiness.* A socket or pipe is a [`RawEnd::Polled`](zc_traits::endpoint::RawEnd::Polled) end whose
+//! [`Readiness`](zc_traits::endpoint::Readiness) is async-io's, in `read_with` / `write_with` style: run
 //! the syscall first, and on `WouldBlock` wait with `Async::poll_readable` /
 //! `Async::poll_writable`, which return `Pending` with the waker registered until the reactor
 //! delivers a new event. A copy that finds the socket full sleeps; it never spins.
@@ -41,7 +41,7 @@
 //! `Arc<Async<std::net::TcpStream>>` and converts into that `Arc`; waiting goes through such a
 //! clone, which shares the stream's reactor registration.
 //!
-//! *Files.* An `async_fs::File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (for a
+//! *Files.* An `async_fs::File` is a [`RawEnd::File`](zc_traits::endpoint::RawEnd::File) end (for a
 //! regular file; a FIFO or a device keeps the blocking pool). async-fs reads ahead on a
 //! background thread, so its fd offset runs ahead of the logical position; before the fd is
 //! used, the copy flushes pending writes and seeks with `SeekFrom::Current(0)`, which makes

@@ -16,7 +16,7 @@ use async_io::{Async, IoSafe};
 use async_net::unix::UnixStream;
 use async_net::TcpStream;
 use futures_lite::{AsyncRead, AsyncWrite};
-use zc_traits::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Smol;
 

@@ -29,7 +29,7 @@ use std::task::{ready, Context, Poll};
 
 use tokio::fs::File;
 use tokio::io::{AsyncSeek, AsyncWrite};
-use zc_traits::{RawEnd, Sink, Source};
+use zc_traits::endpoint::{RawEnd, Sink, Source};
 
 use crate::stream::poll_read_tokio;
 use crate::Tokio;

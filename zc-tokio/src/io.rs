@@ -10,7 +10,7 @@ use tokio::io::{
     AsyncBufRead, AsyncRead, AsyncWrite, BufReader, BufStream, BufWriter, ReadBuf, ReadHalf, Take,
     WriteHalf,
 };
-use zc_traits::{RawEnd, Sink, Source};
+use zc_traits::endpoint::{RawEnd, Sink, Source};
 
 use crate::stream::poll_read_tokio;
 use crate::Tokio;

@@ -14,7 +14,7 @@
 //!
 //! * the runtime marker [`Tokio`], which lets it implement zc's endpoint traits
 //!   ([`Source<Tokio>`](zc_traits::Source), [`Sink<Tokio>`](zc_traits::Sink),
-//!   [`Readiness<Tokio>`](zc_traits::Readiness)) for tokio's types; `zc::copy` infers it from
+//!   [`Readiness<Tokio>`](zc_traits::endpoint::Readiness)) for tokio's types; `zc::copy` infers it from
 //!   whichever end is a tokio type;
 //! * those implementations, listed below;
 //! * [`TokioBuffered`], which lets any other tokio `AsyncRead` / `AsyncWrite` (a TLS stream, a
@@ -38,13 +38,13 @@
 //!
 //! # Implementation
 //!
-//! *Readiness.* A socket or pipe is a [`RawEnd::Polled`](zc_traits::RawEnd::Polled) end whose
-//! [`Readiness`](zc_traits::Readiness) is tokio's own: `poll_read_ready` /
+//! *Readiness.* A socket or pipe is a [`RawEnd::Polled`](zc_traits::endpoint::RawEnd::Polled) end whose
+//! [`Readiness`](zc_traits::endpoint::Readiness) is tokio's own: `poll_read_ready` /
 //! `poll_write_ready` to wait, the syscall inside `try_io`, which clears the readiness when
 //! the syscall answers `WouldBlock`. A copy that finds the socket full returns `Pending` and
 //! is woken by the reactor; it never spins.
 //!
-//! *Files.* A tokio `File` is a [`RawEnd::File`](zc_traits::RawEnd::File) end (a FIFO or a
+//! *Files.* A tokio `File` is a [`RawEnd::File`](zc_traits::endpoint::RawEnd::File) end (a FIFO or a
 //! device keeps the blocking pool). Before its
 //! fd is used, the copy completes the operation tokio has in flight and, when tokio may hold
 //! read-ahead, discards it with `start_seek(SeekFrom::Current(0))`, so the kernel reads from

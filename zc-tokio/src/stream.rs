@@ -13,7 +13,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::unix::pipe;
 use tokio::net::{tcp, unix, TcpStream, UnixStream};
-use zc_traits::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Tokio;
 

@@ -4,7 +4,7 @@
 /// The `futures_io` traits the macro below names, for adapter crates that do not depend on
 /// `futures_io` themselves. A module of this crate rather than a re-export of the `futures_io`
 /// crate, so that `doc(hidden)` belongs to the item and also hides it where a crate re-exports
-/// this one with a glob (the facade `zc`).
+/// this one.
 #[doc(hidden)]
 pub mod __futures_io {
     pub use futures_io::{AsyncBufRead, AsyncRead};
@@ -27,14 +27,20 @@ macro_rules! __impl_futures_io_wrappers {
         /// The bytes it holds go first, then the kernel path of the reader inside.
         impl<R> $crate::Source<$rt> for $buf_reader<R>
         where
-            R: $crate::Source<$rt> + $crate::__futures_io::AsyncRead + ::std::marker::Unpin,
+            R: $crate::Source<$rt>
+                + $crate::endpoint::__futures_io::AsyncRead
+                + ::std::marker::Unpin,
         {
             fn poll_read(
                 &mut self,
                 cx: &mut ::std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::__futures_io::AsyncRead::poll_read(::std::pin::Pin::new(self), cx, buf)
+                $crate::endpoint::__futures_io::AsyncRead::poll_read(
+                    ::std::pin::Pin::new(self),
+                    cx,
+                    buf,
+                )
             }
 
             fn poll_prepare_source(
@@ -44,7 +50,7 @@ macro_rules! __impl_futures_io_wrappers {
                 self.get_mut().poll_prepare_source(cx)
             }
 
-            fn raw_source(&mut self) -> ::std::option::Option<$crate::RawEnd<'_, $rt>> {
+            fn raw_source(&mut self) -> ::std::option::Option<$crate::endpoint::RawEnd<'_, $rt>> {
                 self.get_mut().raw_source()
             }
 
@@ -61,7 +67,10 @@ macro_rules! __impl_futures_io_wrappers {
                 if self.buffer().is_empty() {
                     self.get_mut().consume_buffered(n);
                 } else {
-                    $crate::__futures_io::AsyncBufRead::consume(::std::pin::Pin::new(self), n);
+                    $crate::endpoint::__futures_io::AsyncBufRead::consume(
+                        ::std::pin::Pin::new(self),
+                        n,
+                    );
                 }
             }
 
@@ -80,14 +89,20 @@ macro_rules! __impl_futures_io_wrappers {
         /// `zc::Limited::exact`.
         impl<R> $crate::Source<$rt> for $take<R>
         where
-            R: $crate::Source<$rt> + $crate::__futures_io::AsyncRead + ::std::marker::Unpin,
+            R: $crate::Source<$rt>
+                + $crate::endpoint::__futures_io::AsyncRead
+                + ::std::marker::Unpin,
         {
             fn poll_read(
                 &mut self,
                 cx: &mut ::std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> ::std::task::Poll<::std::io::Result<usize>> {
-                $crate::__futures_io::AsyncRead::poll_read(::std::pin::Pin::new(self), cx, buf)
+                $crate::endpoint::__futures_io::AsyncRead::poll_read(
+                    ::std::pin::Pin::new(self),
+                    cx,
+                    buf,
+                )
             }
 
             fn poll_prepare_source(
@@ -97,7 +112,7 @@ macro_rules! __impl_futures_io_wrappers {
                 self.get_mut().poll_prepare_source(cx)
             }
 
-            fn raw_source(&mut self) -> ::std::option::Option<$crate::RawEnd<'_, $rt>> {
+            fn raw_source(&mut self) -> ::std::option::Option<$crate::endpoint::RawEnd<'_, $rt>> {
                 self.get_mut().raw_source()
             }
 

@@ -40,9 +40,9 @@ pub enum CopyPath {
     Splice,
     /// `copy_file_range(2)`: a file into a file, possibly sharing extents (reflink).
     CopyFileRange,
-    /// The source's own [`WriterTo`](crate::WriterTo).
+    /// The source's own [`WriterTo`](crate::endpoint::WriterTo).
     WriterTo,
-    /// The destination's own [`ReaderFrom`](crate::ReaderFrom).
+    /// The destination's own [`ReaderFrom`](crate::endpoint::ReaderFrom).
     ReaderFrom,
     /// A user-space buffer: `read` then `write`.
     Buffered,
@@ -354,8 +354,8 @@ impl CopyOptions {
 /// Copies everything from `src` to `dst`, in the kernel when it can, and returns the bytes
 /// delivered.
 ///
-/// The order is Go's `io.Copy`: the source's [`WriterTo`](crate::WriterTo), then the
-/// destination's [`ReaderFrom`](crate::ReaderFrom), then the kernel (`copy_file_range`,
+/// The order is Go's `io.Copy`: the source's [`WriterTo`](crate::endpoint::WriterTo), then the
+/// destination's [`ReaderFrom`](crate::endpoint::ReaderFrom), then the kernel (`copy_file_range`,
 /// `sendfile`, `splice`), then a buffered `read`/`write` loop. A faster path gives up only
 /// before it has delivered a byte; the buffered path then continues exactly where it stopped.
 /// The destination is flushed at the end, as `tokio::io::copy` does.
@@ -605,7 +605,7 @@ fn on_file_sink_fd<Rt, D: Sink<Rt> + ?Sized, T>(
     }
 }
 
-/// A file destination as [`WriterTo`](crate::WriterTo) sees it: written with `write(2)` on its
+/// A file destination as [`WriterTo`](crate::endpoint::WriterTo) sees it: written with `write(2)` on its
 /// fd (after `poll_prepare_sink`), not through its own `poll_write`. A runtime's file accepts
 /// bytes into a write-behind buffer and reports the error of writing them on a later call, so
 /// a count of bytes it accepted is not a count of bytes delivered; a write on the fd is.

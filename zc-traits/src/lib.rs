@@ -9,9 +9,10 @@
 //! This crate provides:
 //!
 //! * the endpoint traits [`Source`] and [`Sink`], whose default methods are the questions Go's
-//!   `io.Copy` asks with type assertions ([`WriterTo`], [`ReaderFrom`], "what fd is behind
-//!   you?"), and [`Readiness`], the safe handle through which the kernel loops wait for a
-//!   runtime's readiness (Go's `syscall.RawConn`);
+//!   `io.Copy` asks with type assertions ([`WriterTo`](endpoint::WriterTo),
+//!   [`ReaderFrom`](endpoint::ReaderFrom), "what fd is behind you?"); the adapter author's
+//!   items are in [`endpoint`], among them [`Readiness`](endpoint::Readiness), the safe handle
+//!   through which the kernel loops wait for a runtime's readiness (Go's `syscall.RawConn`);
 //! * [`copy`], [`copy_report`] (which path moved the bytes), [`copy_strict`] and
 //!   [`CopyOptions`] (fail instead of falling back; fairness bound), and
 //!   [`copy_bidirectional`] for proxies;
@@ -89,24 +90,19 @@ mod adapter;
 pub mod cold;
 pub mod coop;
 mod copy;
-mod endpoint;
+pub mod endpoint;
 mod kernel;
 mod neutral;
 mod relay;
 mod sys;
 mod wrappers;
 
-#[doc(hidden)]
-pub use adapter::__futures_io;
 pub use coop::Runtime;
 pub use copy::{
     copy, copy_report, copy_strict, CopyError, CopyFuture, CopyOptions, CopyPath, Report,
     DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
 };
-pub use endpoint::{
-    FdKind, Handoff, Interest, Progress, RawEnd, ReaderFrom, Readiness, Sink, Source, Watcher,
-    WriterTo,
-};
+pub use endpoint::{Sink, Source};
 pub use neutral::Neutral;
 pub use relay::{copy_bidirectional, copy_bidirectional_report, RelayFuture};
 pub use wrappers::{BufReader, FuturesIo, Limited};

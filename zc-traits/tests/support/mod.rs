@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use async_io::Async;
 use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use zc_traits::{Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{Interest, RawEnd, Readiness};
+use zc_traits::{Sink, Source};
 
 /// Helpers of the reliability suites (fd accounting, pipes, joins, cancellation points).
 pub mod reliability;
