@@ -165,7 +165,7 @@ pub(crate) fn plans<Rt>(
     };
     plans.retain(|p| sys::available(p.call()));
     if plans.is_empty() {
-        return Err("the kernel lacks the system call this copy needs (ENOSYS)");
+        return Err(sys::NO_CALL);
     }
     Ok((plans, src_kind, dst_kind))
 }

@@ -126,7 +126,8 @@ pub mod diagnostics {
 /// Compiled only with the internal `fault-injection` feature; not part of the API.
 #[cfg(all(
     feature = "fault-injection",
-    any(target_os = "linux", target_os = "android")
+    any(target_os = "linux", target_os = "android"),
+    not(zc_portable)
 ))]
 #[doc(hidden)]
 pub mod fault {

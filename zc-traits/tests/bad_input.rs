@@ -191,6 +191,7 @@ fn destination_whose_peer_closed_is_a_peer_error_not_a_hang() {
 }
 
 #[test]
+#[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn source_shut_down_for_reading_is_an_empty_copy() {
     let (_client, src) = tcp_pair();
     src.0.get_ref().shutdown(Shutdown::Read).unwrap();
@@ -314,6 +315,7 @@ fn proc_file_with_a_position_and_a_limit_copies_exactly_that_range() {
 }
 
 #[test]
+#[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn empty_file_is_an_empty_copy_on_the_kernel_path() {
     let mut dst = tempfile::tempfile().unwrap();
     let report = run(copy_strict::<Aio, _, _>(&mut file_with(b""), &mut dst)).unwrap();
@@ -386,6 +388,7 @@ fn expected_range(marks: &[(u64, Vec<u8>)], start: u64, len: u64) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn sparse_file_past_4_gib_copies_exact_ranges_across_the_2_and_4_gib_marks() {
     let dir = tempfile::tempdir().unwrap();
     let (mut file, marks) = sparse_file(&dir);
@@ -426,6 +429,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_2_and_4_gib_marks() {
 }
 
 #[test]
+#[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn limits_past_2_and_4_gib_stop_at_the_end_of_a_sparse_file() {
     let dir = tempfile::tempdir().unwrap();
     let (mut file, marks) = sparse_file(&dir);
@@ -457,6 +461,7 @@ fn limits_past_2_and_4_gib_stop_at_the_end_of_a_sparse_file() {
 }
 
 #[test]
+#[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn splice_writes_at_a_destination_position_past_4_gib() {
     let dir = tempfile::tempdir().unwrap();
     let (mut file, _) = sparse_file(&dir);

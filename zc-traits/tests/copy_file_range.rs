@@ -1,4 +1,6 @@
 //! copy_file_range(2): a file into a file.
+// Each test asserts a kernel path; tests/portable.rs covers the portable fallback (`zc_portable`).
+#![cfg(not(zc_portable))]
 
 mod support;
 

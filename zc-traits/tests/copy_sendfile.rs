@@ -1,4 +1,6 @@
 //! sendfile(2): a file into a socket.
+// Each test asserts a kernel path; tests/portable.rs covers the portable fallback (`zc_portable`).
+#![cfg(not(zc_portable))]
 
 mod support;
 

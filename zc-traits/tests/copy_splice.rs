@@ -1,4 +1,6 @@
 //! splice(2): a socket into a socket, a file, through a pooled pipe.
+// Each test asserts a kernel path; tests/portable.rs covers the portable fallback (`zc_portable`).
+#![cfg(not(zc_portable))]
 
 mod support;
 

@@ -1,4 +1,6 @@
 //! Fairness: a long copy yields after a bounded amount of work per poll.
+// Measures a copy_file_range copy; tests/portable.rs covers the portable fallback (`zc_portable`).
+#![cfg(not(zc_portable))]
 
 mod support;
 

@@ -10,12 +10,14 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use rustix::fs::{FileType, OFlags};
+use rustix::fs::OFlags;
 use rustix::io::Errno;
-use rustix::net::SocketType;
 use rustix::pipe::{PipeFlags, SpliceFlags};
 
-use super::{Call, Kind};
+use super::{Call, Residency};
+
+/// Why a copy has no kernel plan left once the calls that answered `ENOSYS` are dropped.
+pub(crate) const NO_CALL: &str = "the kernel lacks the system call this copy needs (ENOSYS)";
 
 /// sendfile(2) moves at most 0x7ffff000 bytes per call; so do the others, to be safe.
 pub(crate) const MAX_CHUNK: usize = 0x7fff_f000;
@@ -72,32 +74,6 @@ pub(crate) fn is_decline(err: &io::Error) -> bool {
     ]
     .iter()
     .any(|e| e.raw_os_error() == raw)
-}
-
-pub(crate) fn kind(fd: BorrowedFd<'_>) -> Kind {
-    kind_and_size(fd).0
-}
-
-/// What `fd` is, from one `fstat` (and a `getsockopt` for a socket), and its size: a regular
-/// file's `st_size`, 0 for anything else (block devices and `/proc` files report 0 too).
-pub(crate) fn kind_and_size(fd: BorrowedFd<'_>) -> (Kind, u64) {
-    let Ok(stat) = rustix::fs::fstat(fd) else {
-        return (Kind::Other, 0);
-    };
-    match FileType::from_raw_mode(stat.st_mode) {
-        FileType::RegularFile => (Kind::RegularFile, stat.st_size.max(0) as u64),
-        FileType::BlockDevice => (Kind::RegularFile, 0),
-        FileType::Fifo => (Kind::Pipe, 0),
-        FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
-            Ok(SocketType::STREAM) => (Kind::StreamSocket, 0),
-            _ => (Kind::Other, 0),
-        },
-        _ => (Kind::Other, 0),
-    }
-}
-
-pub(crate) fn is_append(fd: BorrowedFd<'_>) -> bool {
-    rustix::fs::fcntl_getfl(fd).is_ok_and(|fl| fl.contains(OFlags::APPEND))
 }
 
 fn retry_eintr(mut f: impl FnMut() -> rustix::io::Result<usize>) -> io::Result<usize> {
@@ -299,17 +275,6 @@ mod fault {
 
 #[cfg(feature = "fault-injection")]
 pub(crate) use fault::{clear as clear_fault, inject as inject_fault, take as take_fault};
-
-/// What a `preadv2(RWF_NOWAIT)` of one byte says about a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Residency {
-    /// In the page cache (or past the end of the file: nothing to read).
-    Resident,
-    /// Not in the page cache: reading it would wait for the disk.
-    Cold,
-    /// The kernel or the file cannot say (no `RWF_NOWAIT` here, `O_DIRECT`, ...).
-    Unknown,
-}
 
 /// Set once a kernel answers that it has no `RWF_NOWAIT` reads: no copy asks again.
 static NOWAIT_UNSUPPORTED: AtomicBool = AtomicBool::new(false);

@@ -1,16 +1,19 @@
-//! Platform code, in one place: the Linux syscalls (through rustix) beside a portable stand-in
-//! that makes every kernel plan unavailable, so other platforms take the buffered path.
+//! Platform code, in one place: the Linux syscalls (through rustix, `linux.rs`) beside a
+//! portable stand-in (`other.rs`) that makes every kernel plan unavailable, so other Unix
+//! platforms take the buffered path; what is the same on every Unix (what an fd is, the
+//! same-file check, positioned file I/O) is here. `--cfg zc_portable` selects the stand-in on
+//! Linux too, so that CI builds and tests it.
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(zc_portable)))]
 mod linux;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(zc_portable)))]
 pub(crate) use linux::*;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(zc_portable)))]
 mod sigpipe;
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(all(any(target_os = "linux", target_os = "android"), not(zc_portable))))]
 mod other;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(all(any(target_os = "linux", target_os = "android"), not(zc_portable))))]
 pub(crate) use other::*;
 
 /// What `fstat` says an fd is. A hint: the syscall's answer decides.
@@ -26,9 +29,68 @@ pub(crate) enum Kind {
     Other,
 }
 
+/// What `fd` is (see [`kind_and_size`]).
+pub(crate) fn kind(fd: std::os::fd::BorrowedFd<'_>) -> Kind {
+    kind_and_size(fd).0
+}
+
+/// What `fd` is, from one `fstat` (and a `getsockopt` for a socket), and its size: a regular
+/// file's `st_size`, 0 for anything else (block devices and `/proc` files report 0 too).
+///
+/// The same on every Unix: where no kernel call is available (`other.rs`), no plan is made
+/// from it, but the same-file check and the buffered path's file ends still need it.
+pub(crate) fn kind_and_size(fd: std::os::fd::BorrowedFd<'_>) -> (Kind, u64) {
+    use rustix::fs::FileType;
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return (Kind::Other, 0);
+    };
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => (Kind::RegularFile, stat.st_size.max(0) as u64),
+        FileType::BlockDevice => (Kind::RegularFile, 0),
+        FileType::Fifo => (Kind::Pipe, 0),
+        FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
+            Ok(rustix::net::SocketType::STREAM) => (Kind::StreamSocket, 0),
+            _ => (Kind::Other, 0),
+        },
+        _ => (Kind::Other, 0),
+    }
+}
+
+/// Whether `fd` is open with `O_APPEND`.
+pub(crate) fn is_append(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    rustix::fs::fcntl_getfl(fd).is_ok_and(|fl| fl.contains(rustix::fs::OFlags::APPEND))
+}
+
+/// What a one-byte read that must not wait for the disk (`preadv2(RWF_NOWAIT)`) says about a
+/// page of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(all(any(target_os = "linux", target_os = "android"), not(zc_portable))),
+    expect(
+        dead_code,
+        reason = "only Linux's probe answers Resident or Cold; the portable stand-in never \
+                  reaches a kernel step, and answers Unknown"
+    )
+)]
+pub(crate) enum Residency {
+    /// In the page cache (or past the end of the file: nothing to read).
+    Resident,
+    /// Not in the page cache: reading it would wait for the disk.
+    Cold,
+    /// The kernel or the file cannot say (no `RWF_NOWAIT` here, `O_DIRECT`, ...).
+    Unknown,
+}
+
 /// The kernel calls zc makes, for remembering which are unavailable (and for fault injection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+#[cfg_attr(
+    not(all(
+        feature = "fault-injection",
+        any(target_os = "linux", target_os = "android"),
+        not(zc_portable)
+    )),
+    allow(dead_code)
+)]
 pub(crate) enum Call {
     Sendfile = 0,
     Splice = 1,

@@ -1,28 +1,24 @@
-//! Platforms without sendfile/splice/copy_file_range in zc: every fd is `Kind::Other`, so no
-//! kernel plan is ever chosen and the syscall stand-ins below are never reached.
+//! Unix other than Linux and Android, where zc has no kernel copy: [`available`] answers
+//! `false` for every call, so no kernel plan is kept and every copy takes the buffered path
+//! (`copy_strict` fails with `Unsupported`); the syscall stand-ins below are never reached.
+//! What an fd is, the same-file check and the positioned file I/O of the buffered path are
+//! shared with Linux (`sys/mod.rs`).
+//!
+//! CI builds, lints and tests this file on Linux with `RUSTFLAGS="--cfg zc_portable"`.
 
 use std::io;
 use std::os::fd::BorrowedFd;
 
-use super::Kind;
+use super::Residency;
+
+/// Why a copy has no kernel plan here.
+pub(crate) const NO_CALL: &str = "zc has no kernel copy on this platform";
 
 fn unsupported() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,
         "zc: no kernel copy on this platform",
     )
-}
-
-pub(crate) fn kind(_fd: BorrowedFd<'_>) -> Kind {
-    Kind::Other
-}
-
-pub(crate) fn kind_and_size(_fd: BorrowedFd<'_>) -> (Kind, u64) {
-    (Kind::Other, 0)
-}
-
-pub(crate) fn is_append(_fd: BorrowedFd<'_>) -> bool {
-    false
 }
 
 pub(crate) fn sendfile(
@@ -101,13 +97,6 @@ pub(crate) fn pipes_open() -> usize {
 
 pub(crate) fn pipes_pooled() -> usize {
     0
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Residency {
-    Resident,
-    Cold,
-    Unknown,
 }
 
 pub(crate) fn residency(_fd: BorrowedFd<'_>, _at: u64) -> Residency {
