@@ -5,4 +5,4 @@ use async_std::io::{BufReader, Take};
 
 use crate::AsyncStd;
 
-zc_traits::__impl_futures_io_wrappers!(AsyncStd, BufReader, Take);
+zc_traits::__io_wrappers!(futures_io, AsyncStd, BufReader, Take);

@@ -14,7 +14,8 @@ use std::task::{ready, Context, Poll};
 use async_io::Async;
 use async_std::net::TcpStream;
 use async_std::os::unix::net::UnixStream;
-use futures_lite::{AsyncRead, AsyncWrite};
+use futures_lite::AsyncWrite;
+use zc_traits::adapter::poll_io_then_wait;
 use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 use zc_traits::Neutral;
 
@@ -34,29 +35,28 @@ impl Readiness<Neutral> for Watch {
         self.0.get_ref().as_fd()
     }
 
-    /// async-io's `read_with` / `write_with`, one poll at a time: `poll_readable` /
-    /// `poll_writable` return `Ready` only for an event delivered since this task last got
-    /// `Pending` from them, so a `WouldBlock` leads to `Pending` after at most one stale event.
+    /// async-io's `read_with` / `write_with`, one poll at a time ([`poll_io_then_wait`]).
     fn poll_io(
         &mut self,
         cx: &mut Context<'_>,
         interest: Interest,
         op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        loop {
-            match op(self.0.get_ref().as_fd()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                result => return Poll::Ready(result),
-            }
-            match interest {
-                Interest::Readable => ready!(self.0.poll_readable(cx))?,
-                Interest::Writable => ready!(self.0.poll_writable(cx))?,
-            }
-        }
+        let io = &self.0;
+        poll_io_then_wait(
+            io.get_ref().as_fd(),
+            cx,
+            interest,
+            op,
+            |cx, interest| match interest {
+                Interest::Readable => io.poll_readable(cx),
+                Interest::Writable => io.poll_writable(cx),
+            },
+        )
     }
 }
 
-/// The [`Watcher`](zc_traits::endpoint::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)
+/// The [`Watcher`](zc_traits::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)
 /// and registers the duplicate with async-io's reactor.
 ///
 /// # Errors
@@ -74,13 +74,7 @@ macro_rules! watched_stream {
     ($(#[$src_doc:meta])* ; $(#[$sink_doc:meta])* $ty:ty) => {
         $(#[$src_doc])*
         impl Source<AsyncStd> for $ty {
-            fn poll_read(
-                &mut self,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                AsyncRead::poll_read(Pin::new(self), cx, buf)
-            }
+            zc_traits::__futures_io_bytes!(source);
 
             fn raw_source(&mut self) -> Option<RawEnd<'_, AsyncStd>> {
                 Some(RawEnd::Watched(AsFd::as_fd(&*self), watch, FdKind::StreamSocket))
@@ -89,13 +83,7 @@ macro_rules! watched_stream {
 
         $(#[$sink_doc])*
         impl Sink<AsyncStd> for $ty {
-            fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                AsyncWrite::poll_write(Pin::new(self), cx, buf)
-            }
-
-            fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_flush(Pin::new(self), cx)
-            }
+            zc_traits::__futures_io_bytes!(sink);
 
             fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 // async-std's `poll_close` only flushes; a relay's half-close needs SHUT_WR.

@@ -5,4 +5,4 @@ use futures_lite::io::{BufReader, Take};
 
 use crate::Smol;
 
-zc_traits::__impl_futures_io_wrappers!(Smol, BufReader, Take);
+zc_traits::__io_wrappers!(futures_io, Smol, BufReader, Take);

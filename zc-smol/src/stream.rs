@@ -15,31 +15,11 @@ use std::task::{ready, Context, Poll};
 use async_io::{Async, IoSafe};
 use async_net::unix::UnixStream;
 use async_net::TcpStream;
-use futures_lite::{AsyncRead, AsyncWrite};
+use futures_lite::AsyncWrite;
+use zc_traits::adapter::poll_io_then_wait;
 use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Smol;
-
-/// The body of every [`Readiness::poll_io`] of this crate: async-io's `read_with` /
-/// `write_with`, one poll at a time.
-///
-/// `poll_readable` / `poll_writable` return `Ready` only for a reactor event delivered since
-/// this task last got `Pending` from them, so a `WouldBlock` leads to `Pending` after at most
-/// one stale event: the loop never spins.
-fn poll_io<T: AsFd>(
-    io: &Async<T>,
-    cx: &mut Context<'_>,
-    interest: Interest,
-    op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
-) -> Poll<io::Result<usize>> {
-    loop {
-        match op(io.get_ref().as_fd()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            result => return Poll::Ready(result),
-        }
-        ready!(poll_ready(io, cx, interest))?;
-    }
-}
 
 /// `Ready` for a reactor event of `interest` delivered since this task last got `Pending`;
 /// otherwise `Pending` with the waker registered.
@@ -75,7 +55,10 @@ impl<T: AsFd> Readiness<Smol> for Async<T> {
         interest: Interest,
         op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        poll_io(self, cx, interest, op)
+        let io = &*self;
+        poll_io_then_wait(io.get_ref().as_fd(), cx, interest, op, |cx, interest| {
+            poll_ready(io, cx, interest)
+        })
     }
 }
 
@@ -85,9 +68,7 @@ impl<T: AsFd> Readiness<Smol> for Async<T> {
 /// (`std::io::PipeReader`, `std::process::ChildStdout`, a `std::fs::File` opened on a FIFO or
 /// made from a pipe fd).
 impl<T: AsFd + IoSafe + Read> Source<Smol> for Async<T> {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        AsyncRead::poll_read(Pin::new(self), cx, buf)
-    }
+    zc_traits::__futures_io_bytes!(source);
 
     fn raw_source(&mut self) -> Option<RawEnd<'_, Smol>> {
         Some(RawEnd::Polled(self))
@@ -100,13 +81,7 @@ impl<T: AsFd + IoSafe + Read> Source<Smol> for Async<T> {
 /// [`Sink::poll_shutdown`] flushes and, for a socket, shuts its write side down
 /// (`shutdown(SHUT_WR)`), which async-io's own `poll_close` does not do.
 impl<T: AsFd + IoSafe + Write> Sink<Smol> for Async<T> {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        AsyncWrite::poll_write(Pin::new(self), cx, buf)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        AsyncWrite::poll_flush(Pin::new(self), cx)
-    }
+    zc_traits::__futures_io_bytes!(sink);
 
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         poll_flush_shutdown(self, cx)
@@ -139,26 +114,17 @@ macro_rules! async_net_stream {
                 interest: Interest,
                 op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
             ) -> Poll<io::Result<usize>> {
-                loop {
-                    match op(self.as_fd()) {
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                        result => return Poll::Ready(result),
-                    }
-                    let shared: Arc<Async<$std>> = self.clone().into();
-                    ready!(poll_ready(&shared, cx, interest))?;
-                }
+                let stream = &*self;
+                poll_io_then_wait(stream.as_fd(), cx, interest, op, |cx, interest| {
+                    let shared: Arc<Async<$std>> = stream.clone().into();
+                    poll_ready(&shared, cx, interest)
+                })
             }
         }
 
         $(#[$src_doc])*
         impl Source<Smol> for $ty {
-            fn poll_read(
-                &mut self,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                AsyncRead::poll_read(Pin::new(self), cx, buf)
-            }
+            zc_traits::__futures_io_bytes!(source);
 
             fn raw_source(&mut self) -> Option<RawEnd<'_, Smol>> {
                 Some(RawEnd::Polled(self))
@@ -167,13 +133,7 @@ macro_rules! async_net_stream {
 
         $(#[$sink_doc])*
         impl Sink<Smol> for $ty {
-            fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                AsyncWrite::poll_write(Pin::new(self), cx, buf)
-            }
-
-            fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_flush(Pin::new(self), cx)
-            }
+            zc_traits::__futures_io_bytes!(sink);
 
             fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 // async-net's `poll_close` is `shutdown(SHUT_WR)`.

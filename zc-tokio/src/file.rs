@@ -29,74 +29,64 @@ use std::task::{ready, Context, Poll};
 
 use tokio::fs::File;
 use tokio::io::{AsyncSeek, AsyncWrite};
-use zc_traits::endpoint::{RawEnd, Sink, Source};
+use zc_traits::adapter::RuntimeFile;
+use zc_traits::endpoint::{Sink, Source};
 
 use crate::stream::poll_read_tokio;
 use crate::Tokio;
 
 /// Completes the operation in flight and brings the fd offset to the logical position.
-fn poll_sync_position(file: &mut File, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    // Bounded: after our own seek completes, tokio's `pos` equals the fd offset.
-    for _ in 0..3 {
-        let pos = ready!(Pin::new(&mut *file).poll_complete(cx))?;
-        let offset = match rustix::fs::tell(file.as_fd()) {
-            Ok(offset) => offset,
-            // Not seekable: there is no position to bring anywhere.
-            Err(rustix::io::Errno::SPIPE) => return Poll::Ready(Ok(())),
-            Err(e) => return Poll::Ready(Err(e.into())),
-        };
-        if offset == pos {
-            return Poll::Ready(Ok(()));
+impl RuntimeFile<Tokio> for File {
+    fn poll_sync_position(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Bounded: after our own seek completes, tokio's `pos` equals the fd offset.
+        for _ in 0..3 {
+            let pos = ready!(Pin::new(&mut *self).poll_complete(cx))?;
+            let offset = match rustix::fs::tell(self.as_fd()) {
+                Ok(offset) => offset,
+                // Not seekable: there is no position to bring anywhere.
+                Err(rustix::io::Errno::SPIPE) => return Poll::Ready(Ok(())),
+                Err(e) => return Poll::Ready(Err(e.into())),
+            };
+            if offset == pos {
+                return Poll::Ready(Ok(()));
+            }
+            // Discards read-ahead and moves the fd back by its length, on the blocking pool.
+            Pin::new(&mut *self).start_seek(SeekFrom::Current(0))?;
         }
-        // Discards read-ahead and moves the fd back by its length, on the blocking pool.
-        Pin::new(&mut *file).start_seek(SeekFrom::Current(0))?;
+        Poll::Ready(Err(io::Error::other(
+            "zc-tokio: the file's fd offset keeps moving under the copy (is the fd shared?)",
+        )))
     }
-    Poll::Ready(Err(io::Error::other(
-        "zc-tokio: the file's fd offset keeps moving under the copy (is the fd shared?)",
-    )))
 }
 
-/// A tokio file is read from its logical position (read-ahead included), with `sendfile(2)` or
-/// `copy_file_range(2)`; the position advances by exactly the bytes delivered.
+/// A tokio file is read from its logical position (read-ahead included), with
+/// `sendfile(2)` or `copy_file_range(2)`; the position advances by exactly the bytes
+/// delivered.
 ///
 /// # Caveats
 ///
 /// The kernel path runs on the executor thread, as a read of a page-cache hit would; only
-/// regular files take it, so a FIFO or device opened as a `File` keeps tokio's blocking pool.
-/// A file whose fd is shared with another handle (`try_clone`) must not be read through that
-/// handle during the copy.
+/// regular files take it, so a FIFO or device opened as a `File` keeps tokio's blocking
+/// pool. A file whose fd is shared with another handle (`try_clone`) must not be read
+/// through that handle during the copy.
 impl Source<Tokio> for File {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        poll_read_tokio(Pin::new(self), cx, buf)
-    }
-
-    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        poll_sync_position(self, cx)
-    }
-
-    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        Some(RawEnd::File(AsFd::as_fd(&*self)))
-    }
+    zc_traits::__runtime_file!(source, Tokio, read: poll_read_tokio);
 }
 
 /// A tokio file is written at its logical position after its pending writes are flushed,
 /// with `copy_file_range(2)` from a file and `splice(2)` from a socket or pipe.
+///
+/// [`Sink::poll_shutdown`] flushes, as tokio's own `poll_shutdown` of a file does.
 ///
 /// # Caveats
 ///
 /// As for the [`Source`] impl. An `O_APPEND` file takes the buffered path (the kernel calls
 /// refuse it).
 impl Sink<Tokio> for File {
-    sink_by_async_write!();
-
-    fn poll_prepare_sink(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // tokio's `poll_write` returns before the bytes reach the fd; a kernel write must
-        // land after them, and their error belongs to this copy.
-        ready!(AsyncWrite::poll_flush(Pin::new(&mut *self), cx))?;
-        poll_sync_position(self, cx)
-    }
-
-    fn raw_sink(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        Some(RawEnd::File(AsFd::as_fd(&*self)))
-    }
+    zc_traits::__runtime_file!(
+        sink,
+        Tokio,
+        write: AsyncWrite::poll_write,
+        flush: AsyncWrite::poll_flush
+    );
 }

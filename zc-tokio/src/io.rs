@@ -15,96 +15,23 @@ use zc_traits::endpoint::{RawEnd, Sink, Source};
 use crate::stream::poll_read_tokio;
 use crate::Tokio;
 
-/// tokio's buffered reader: the bytes it holds are written first, then the kernel path takes
-/// the rest from the fd behind it (std's `kernel_copy` treats its `BufReader` the same way).
-///
-/// Read a protocol header with tokio's `AsyncBufReadExt`, then `zc::copy` the body.
-impl<R> Source<Tokio> for BufReader<R>
-where
-    R: Source<Tokio> + AsyncRead + Unpin,
-{
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        poll_read_tokio(Pin::new(self), cx, buf)
-    }
-
-    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_prepare_source(cx)
-    }
-
-    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        self.get_mut().raw_source()
-    }
-
-    fn buffered(&self) -> &[u8] {
-        let own = self.buffer();
-        if own.is_empty() {
-            self.get_ref().buffered()
-        } else {
-            own
-        }
-    }
-
-    fn consume_buffered(&mut self, n: usize) {
-        if self.buffer().is_empty() {
-            self.get_mut().consume_buffered(n);
-        } else {
-            Pin::new(self).consume(n);
-        }
-    }
-
-    fn limit(&self) -> Option<u64> {
-        self.get_ref().limit()
-    }
-
-    fn advance(&mut self, n: u64, eof: bool) -> io::Result<()> {
-        self.get_mut().advance(n, eof)
-    }
-}
-
-/// tokio's `take(n)` keeps the kernel path and stops it at the limit (Go's `LimitedReader`):
-/// `zc::copy(&mut (&mut file).take(len), &mut socket)` is a `sendfile` of `len` bytes.
-/// An earlier end of file ends the copy with `Ok`, as with tokio's `Take`; for a promised
-/// length use `zc::Limited::exact`.
-impl<R> Source<Tokio> for Take<R>
-where
-    R: Source<Tokio> + AsyncRead + Unpin,
-{
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        poll_read_tokio(Pin::new(self), cx, buf)
-    }
-
-    fn poll_prepare_source(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_prepare_source(cx)
-    }
-
-    fn raw_source(&mut self) -> Option<RawEnd<'_, Tokio>> {
-        self.get_mut().raw_source()
-    }
-
-    fn buffered(&self) -> &[u8] {
-        let inner = self.get_ref().buffered();
-        &inner[..inner
-            .len()
-            .min(Take::limit(self).try_into().unwrap_or(usize::MAX))]
-    }
-
-    fn consume_buffered(&mut self, n: usize) {
-        self.get_mut().consume_buffered(n);
-        let left = Take::limit(self).saturating_sub(n as u64);
-        self.set_limit(left);
-    }
-
-    fn limit(&self) -> Option<u64> {
-        let own = Take::limit(self);
-        Some(self.get_ref().limit().map_or(own, |inner| inner.min(own)))
-    }
-
-    fn advance(&mut self, n: u64, eof: bool) -> io::Result<()> {
-        let left = Take::limit(self).saturating_sub(n);
-        self.set_limit(left);
-        self.get_mut().advance(n, eof)
-    }
-}
+zc_traits::__io_wrappers!(
+    Tokio,
+    read_trait: AsyncRead,
+    read: poll_read_tokio,
+    consume: AsyncBufRead::consume,
+    /// tokio's buffered reader: the bytes it holds are written first, then the kernel path
+    /// takes the rest from the fd behind it (std's `kernel_copy` treats its `BufReader` the
+    /// same way).
+    ///
+    /// Read a protocol header with tokio's `AsyncBufReadExt`, then `zc::copy` the body.
+    BufReader,
+    /// tokio's `take(n)` keeps the kernel path and stops it at the limit (Go's
+    /// `LimitedReader`): `zc::copy(&mut (&mut file).take(len), &mut socket)` is a `sendfile` of
+    /// `len` bytes. An earlier end of file ends the copy with `Ok`, as with tokio's `Take`; for
+    /// a promised length use `zc::Limited::exact`.
+    Take,
+);
 
 /// A writer that holds bytes in user space before its inner `W` (`BufWriter<W>`,
 /// `BufStream<W>`): the bytes it holds are flushed first, then the kernel path writes into the

@@ -17,10 +17,9 @@ use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
 
 use crate::Tokio;
 
-/// tokio's readiness API, as each of its fd types spells it.
-pub(crate) trait Reactor {
-    fn reactor_fd(&self) -> BorrowedFd<'_>;
-
+/// A tokio type registered with the reactor (a stream, or a pipe end), as it spells tokio's
+/// readiness API.
+trait Registration: AsFd {
     /// `poll_read_ready` / `poll_write_ready`. They take one unit of tokio's coop budget
     /// each, so a long kernel copy yields to the scheduler like tokio's own I/O does.
     fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>>;
@@ -34,6 +33,54 @@ pub(crate) trait Reactor {
     ) -> io::Result<usize>;
 }
 
+macro_rules! stream_registration {
+    ($($stream:ty),*) => {$(
+        impl Registration for $stream {
+            fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
+                match interest {
+                    Interest::Readable => self.poll_read_ready(cx),
+                    Interest::Writable => self.poll_write_ready(cx),
+                }
+            }
+
+            fn try_io(
+                &self,
+                interest: Interest,
+                f: &mut dyn FnMut() -> io::Result<usize>,
+            ) -> io::Result<usize> {
+                let interest = match interest {
+                    Interest::Readable => tokio::io::Interest::READABLE,
+                    Interest::Writable => tokio::io::Interest::WRITABLE,
+                };
+                <$stream>::try_io(self, interest, f)
+            }
+        }
+    )*};
+}
+
+stream_registration!(TcpStream, UnixStream);
+
+// A pipe end has one direction, which its endpoint's `DIRECTION` enforces before these run.
+impl Registration for pipe::Receiver {
+    fn poll_ready(&self, cx: &mut Context<'_>, _: Interest) -> Poll<io::Result<()>> {
+        self.poll_read_ready(cx)
+    }
+
+    fn try_io(&self, _: Interest, f: &mut dyn FnMut() -> io::Result<usize>) -> io::Result<usize> {
+        pipe::Receiver::try_io(self, f)
+    }
+}
+
+impl Registration for pipe::Sender {
+    fn poll_ready(&self, cx: &mut Context<'_>, _: Interest) -> Poll<io::Result<()>> {
+        self.poll_write_ready(cx)
+    }
+
+    fn try_io(&self, _: Interest, f: &mut dyn FnMut() -> io::Result<usize>) -> io::Result<usize> {
+        pipe::Sender::try_io(self, f)
+    }
+}
+
 /// Readiness for a direction this end does not have (a write half asked to read).
 fn wrong_direction(interest: Interest) -> io::Error {
     io::Error::new(
@@ -42,156 +89,30 @@ fn wrong_direction(interest: Interest) -> io::Error {
     )
 }
 
-fn tokio_interest(interest: Interest) -> tokio::io::Interest {
-    match interest {
-        Interest::Readable => tokio::io::Interest::READABLE,
-        Interest::Writable => tokio::io::Interest::WRITABLE,
-    }
-}
-
-/// The body of every [`Readiness::poll_io`] of this crate.
-pub(crate) fn poll_io<R: Reactor + ?Sized>(
-    io: &R,
+/// The body of every [`Readiness::poll_io`] of this crate: tokio's own I/O, one poll at a time.
+///
+/// `direction` is the one readiness the end may wait for, if it has one. A stream's halves
+/// share its registration: a read half only ever waits for readability and a write half only
+/// for writability, which is the mutual exclusion tokio's `poll_*_ready` asks of their callers.
+fn poll_io(
+    registration: &dyn Registration,
+    direction: Option<Interest>,
     cx: &mut Context<'_>,
     interest: Interest,
     op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
 ) -> Poll<io::Result<usize>> {
+    if direction.is_some_and(|only| only != interest) {
+        return Poll::Ready(Err(wrong_direction(interest)));
+    }
     loop {
         // Pending here registers the waker; tokio's coop budget may also say "yield now".
-        ready!(io.poll_ready(cx, interest))?;
-        let fd = io.reactor_fd();
-        match io.try_io(interest, &mut || op(fd)) {
+        ready!(registration.poll_ready(cx, interest))?;
+        let fd = registration.as_fd();
+        match registration.try_io(interest, &mut || op(fd)) {
             // `try_io` cleared the readiness it consumed (or held none): the next
             // `poll_ready` waits for a new event instead of spinning.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             result => return Poll::Ready(result),
-        }
-    }
-}
-
-macro_rules! reactor_for_stream {
-    ($ty:ty, $stream:ty) => {
-        impl Reactor for $ty {
-            fn reactor_fd(&self) -> BorrowedFd<'_> {
-                AsRef::<$stream>::as_ref(self).as_fd()
-            }
-
-            fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
-                let stream: &$stream = self.as_ref();
-                match interest {
-                    Interest::Readable => stream.poll_read_ready(cx),
-                    Interest::Writable => stream.poll_write_ready(cx),
-                }
-            }
-
-            fn try_io(
-                &self,
-                interest: Interest,
-                f: &mut dyn FnMut() -> io::Result<usize>,
-            ) -> io::Result<usize> {
-                AsRef::<$stream>::as_ref(self).try_io(tokio_interest(interest), f)
-            }
-        }
-    };
-}
-
-// A stream's halves share its registration: a read half only ever waits for readability and
-// a write half only for writability, which is the mutual exclusion tokio's `poll_*_ready`
-// asks of their callers.
-macro_rules! reactor_for_half {
-    ($ty:ty, $stream:ty, $only:ident) => {
-        impl Reactor for $ty {
-            fn reactor_fd(&self) -> BorrowedFd<'_> {
-                AsRef::<$stream>::as_ref(self).as_fd()
-            }
-
-            fn poll_ready(
-                &self,
-                cx: &mut Context<'_>,
-                interest: Interest,
-            ) -> Poll<io::Result<()>> {
-                let stream: &$stream = self.as_ref();
-                match interest {
-                    Interest::$only => reactor_for_half!(@ready $only, stream, cx),
-                    other => Poll::Ready(Err(wrong_direction(other))),
-                }
-            }
-
-            fn try_io(
-                &self,
-                interest: Interest,
-                f: &mut dyn FnMut() -> io::Result<usize>,
-            ) -> io::Result<usize> {
-                if interest != Interest::$only {
-                    return Err(wrong_direction(interest));
-                }
-                AsRef::<$stream>::as_ref(self).try_io(tokio_interest(interest), f)
-            }
-        }
-    };
-    (@ready Readable, $stream:ident, $cx:ident) => {
-        $stream.poll_read_ready($cx)
-    };
-    (@ready Writable, $stream:ident, $cx:ident) => {
-        $stream.poll_write_ready($cx)
-    };
-}
-
-reactor_for_stream!(TcpStream, TcpStream);
-reactor_for_stream!(UnixStream, UnixStream);
-reactor_for_half!(tcp::ReadHalf<'_>, TcpStream, Readable);
-reactor_for_half!(tcp::OwnedReadHalf, TcpStream, Readable);
-reactor_for_half!(tcp::WriteHalf<'_>, TcpStream, Writable);
-reactor_for_half!(tcp::OwnedWriteHalf, TcpStream, Writable);
-reactor_for_half!(unix::ReadHalf<'_>, UnixStream, Readable);
-reactor_for_half!(unix::OwnedReadHalf, UnixStream, Readable);
-reactor_for_half!(unix::WriteHalf<'_>, UnixStream, Writable);
-reactor_for_half!(unix::OwnedWriteHalf, UnixStream, Writable);
-
-impl Reactor for pipe::Receiver {
-    fn reactor_fd(&self) -> BorrowedFd<'_> {
-        self.as_fd()
-    }
-
-    fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
-        match interest {
-            Interest::Readable => self.poll_read_ready(cx),
-            other => Poll::Ready(Err(wrong_direction(other))),
-        }
-    }
-
-    fn try_io(
-        &self,
-        interest: Interest,
-        f: &mut dyn FnMut() -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        match interest {
-            Interest::Readable => pipe::Receiver::try_io(self, f),
-            other => Err(wrong_direction(other)),
-        }
-    }
-}
-
-impl Reactor for pipe::Sender {
-    fn reactor_fd(&self) -> BorrowedFd<'_> {
-        self.as_fd()
-    }
-
-    fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
-        match interest {
-            Interest::Writable => self.poll_write_ready(cx),
-            other => Poll::Ready(Err(wrong_direction(other))),
-        }
-    }
-
-    fn try_io(
-        &self,
-        interest: Interest,
-        f: &mut dyn FnMut() -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        match interest {
-            Interest::Writable => pipe::Sender::try_io(self, f),
-            other => Err(wrong_direction(other)),
         }
     }
 }
@@ -207,11 +128,14 @@ pub(crate) fn poll_read_tokio<R: AsyncRead + ?Sized>(
     Poll::Ready(Ok(read_buf.filled().len()))
 }
 
+/// [`Readiness<Tokio>`] for each type: its registration (itself, or the stream of a half), the
+/// one direction it may wait for, and what its fd is (the type says it, so a copy asks the
+/// kernel nothing about it).
 macro_rules! polled {
-    ($($ty:ty => $kind:ident),* $(,)?) => {$(
+    ($($ty:ty => $kind:ident, $registration:ident, $direction:expr;)*) => {$(
         impl Readiness<Tokio> for $ty {
             fn fd(&self) -> BorrowedFd<'_> {
-                self.reactor_fd()
+                polled!(@registration $registration, self).as_fd()
             }
 
             fn fd_kind(&self) -> FdKind {
@@ -224,27 +148,36 @@ macro_rules! polled {
                 interest: Interest,
                 op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
             ) -> Poll<io::Result<usize>> {
-                poll_io(&*self, cx, interest, op)
+                let registration = polled!(@registration $registration, self);
+                poll_io(registration, $direction, cx, interest, op)
             }
         }
     )*};
+    (@registration itself, $end:ident) => {
+        &*$end
+    };
+    (@registration $stream:ident, $end:ident) => {
+        AsRef::<$stream>::as_ref(&*$end)
+    };
 }
 
-// The type says what the fd is, so a copy asks the kernel nothing about it.
-polled!(
-    TcpStream => StreamSocket,
-    UnixStream => StreamSocket,
-    tcp::ReadHalf<'_> => StreamSocket,
-    tcp::OwnedReadHalf => StreamSocket,
-    tcp::WriteHalf<'_> => StreamSocket,
-    tcp::OwnedWriteHalf => StreamSocket,
-    unix::ReadHalf<'_> => StreamSocket,
-    unix::OwnedReadHalf => StreamSocket,
-    unix::WriteHalf<'_> => StreamSocket,
-    unix::OwnedWriteHalf => StreamSocket,
-    pipe::Receiver => Pipe,
-    pipe::Sender => Pipe,
-);
+const READ: Option<Interest> = Some(Interest::Readable);
+const WRITE: Option<Interest> = Some(Interest::Writable);
+
+polled! {
+    TcpStream => StreamSocket, itself, None;
+    UnixStream => StreamSocket, itself, None;
+    tcp::ReadHalf<'_> => StreamSocket, TcpStream, READ;
+    tcp::OwnedReadHalf => StreamSocket, TcpStream, READ;
+    tcp::WriteHalf<'_> => StreamSocket, TcpStream, WRITE;
+    tcp::OwnedWriteHalf => StreamSocket, TcpStream, WRITE;
+    unix::ReadHalf<'_> => StreamSocket, UnixStream, READ;
+    unix::OwnedReadHalf => StreamSocket, UnixStream, READ;
+    unix::WriteHalf<'_> => StreamSocket, UnixStream, WRITE;
+    unix::OwnedWriteHalf => StreamSocket, UnixStream, WRITE;
+    pipe::Receiver => Pipe, itself, READ;
+    pipe::Sender => Pipe, itself, WRITE;
+}
 
 macro_rules! polled_source {
     ($($(#[$doc:meta])* $ty:ty),* $(,)?) => {$(

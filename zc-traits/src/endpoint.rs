@@ -31,9 +31,6 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{Context, Poll};
 
-#[doc(hidden)]
-pub use crate::adapter::__futures_io;
-
 /// Which readiness a kernel loop waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Interest {

@@ -86,7 +86,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![cfg(unix)]
 
-mod adapter;
+pub mod adapter;
 pub mod cold;
 pub mod coop;
 mod copy;
