@@ -60,6 +60,13 @@
 //! The repository's `tests/ui/` holds one trybuild case per mistake, with the compiler's
 //! message.
 //!
+//! # Platforms
+//!
+//! The kernel paths are Linux's (and Android's). On other Unix platforms every copy takes the
+//! buffered path and [`copy_strict`] fails with `ErrorKind::Unsupported`. zc is for Unix: for
+//! other targets (Windows) this crate and the crates it re-exports compile empty, so a program
+//! that also builds there can depend on it unconditionally and use it under `cfg(unix)`.
+//!
 //! # Examples
 //!
 //! ```
