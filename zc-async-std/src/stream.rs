@@ -15,8 +15,7 @@ use async_io::Async;
 use async_std::net::TcpStream;
 use async_std::os::unix::net::UnixStream;
 use futures_lite::AsyncWrite;
-use zc_traits::adapter::poll_io_then_wait;
-use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{FdKind, RawEnd, Readiness, Sink, Source};
 use zc_traits::Neutral;
 
 use crate::AsyncStd;
@@ -35,25 +34,7 @@ impl Readiness<Neutral> for Watch {
         self.0.get_ref().as_fd()
     }
 
-    /// async-io's `read_with` / `write_with`, one poll at a time ([`poll_io_then_wait`]).
-    fn poll_io(
-        &mut self,
-        cx: &mut Context<'_>,
-        interest: Interest,
-        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let io = &self.0;
-        poll_io_then_wait(
-            io.get_ref().as_fd(),
-            cx,
-            interest,
-            op,
-            |cx, interest| match interest {
-                Interest::Readable => io.poll_readable(cx),
-                Interest::Writable => io.poll_writable(cx),
-            },
-        )
-    }
+    zc_traits::__async_io_poll_io!(Neutral, |watch| &watch.0);
 }
 
 /// The [`Watcher`](zc_traits::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)

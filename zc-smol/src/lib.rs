@@ -116,14 +116,9 @@ mod stream;
 pub struct Smol;
 
 /// smol has no cooperative budget: copies use zc's per-thread budget
-/// ([`zc_traits::coop::poll_proceed`]), so a loop of copies that never wait still yields to
-/// the executor at least once every [`THREAD_BUDGET`](zc_traits::coop::THREAD_BUDGET) polls.
+/// ([`zc_traits::coop`]).
 impl zc_traits::Runtime for Smol {
-    type Permit = zc_traits::coop::ThreadPermit;
-
-    fn poll_proceed(cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Permit> {
-        zc_traits::coop::poll_proceed(cx)
-    }
+    zc_traits::__thread_budget!();
 
     /// A file range that is not in the page cache is read on smol's blocking pool
     /// (`blocking::unblock`, which smol re-exports as `smol::unblock` and `async-fs` uses).

@@ -16,19 +16,9 @@ use async_io::{Async, IoSafe};
 use async_net::unix::UnixStream;
 use async_net::TcpStream;
 use futures_lite::AsyncWrite;
-use zc_traits::adapter::poll_io_then_wait;
-use zc_traits::endpoint::{FdKind, Interest, RawEnd, Readiness, Sink, Source};
+use zc_traits::endpoint::{FdKind, RawEnd, Readiness, Sink, Source};
 
 use crate::Smol;
-
-/// `Ready` for a reactor event of `interest` delivered since this task last got `Pending`;
-/// otherwise `Pending` with the waker registered.
-fn poll_ready<T>(io: &Async<T>, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<()>> {
-    match interest {
-        Interest::Readable => io.poll_readable(cx),
-        Interest::Writable => io.poll_writable(cx),
-    }
-}
 
 /// Flushes, then shuts the write side of a socket down; a pipe has no write side to shut
 /// (its reader sees EOF when the writer is dropped), so for it this is a flush.
@@ -49,17 +39,7 @@ impl<T: AsFd> Readiness<Smol> for Async<T> {
         self.get_ref().as_fd()
     }
 
-    fn poll_io(
-        &mut self,
-        cx: &mut Context<'_>,
-        interest: Interest,
-        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let io = &*self;
-        poll_io_then_wait(io.get_ref().as_fd(), cx, interest, op, |cx, interest| {
-            poll_ready(io, cx, interest)
-        })
-    }
+    zc_traits::__async_io_poll_io!(Smol, |io| io);
 }
 
 /// `smol::Async<T>` over a socket or a pipe: `splice(2)` into a socket, a pipe or a file.
@@ -108,18 +88,7 @@ macro_rules! async_net_stream {
                 FdKind::StreamSocket
             }
 
-            fn poll_io(
-                &mut self,
-                cx: &mut Context<'_>,
-                interest: Interest,
-                op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
-            ) -> Poll<io::Result<usize>> {
-                let stream = &*self;
-                poll_io_then_wait(stream.as_fd(), cx, interest, op, |cx, interest| {
-                    let shared: Arc<Async<$std>> = stream.clone().into();
-                    poll_ready(&shared, cx, interest)
-                })
-            }
+            zc_traits::__async_io_poll_io!(Smol, |stream| Arc::<Async<$std>>::from(stream.clone()));
         }
 
         $(#[$src_doc])*

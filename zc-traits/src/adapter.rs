@@ -26,13 +26,18 @@
 //!   for a runtime's `BufReader` and `Take` (futures-lite's API: `buffer`, `get_ref`,
 //!   `get_mut`, `limit`, `set_limit`);
 //! * `__futures_io_bytes!(source)` / `(sink)`: the byte-level methods of a `futures_io`
-//!   stream's [`Source`] / [`Sink`] impl.
+//!   stream's [`Source`] / [`Sink`] impl;
+//! * `__async_io_poll_io!(Rt, |end| handle)`: the `poll_io` of an fd registered with
+//!   async-io's reactor (smol's `Async<T>` and async-net streams, async-std's watch);
+//! * `__thread_budget!()`: the [`Runtime`](crate::Runtime) budget of a runtime that has none
+//!   of its own (smol, async-std): zc's per-thread budget.
 //!
 //! The macros are not part of zc's API: their arguments may change with the adapters.
 
 mod bytes;
 mod file;
 mod readiness;
+mod runtime;
 mod wrapper;
 
 pub use file::RuntimeFile;

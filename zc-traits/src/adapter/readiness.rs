@@ -33,3 +33,35 @@ pub fn poll_io_then_wait(
         ready!(poll_ready(cx, interest))?;
     }
 }
+
+/// In an `impl Readiness<Rt>` block of an fd registered with async-io's reactor,
+/// `__async_io_poll_io!(Rt, |end| handle)` is [`poll_io`](crate::endpoint::Readiness::poll_io)
+/// through [`poll_io_then_wait`]: the syscall on the impl's [`fd`](crate::endpoint::Readiness::fd),
+/// and on `WouldBlock` `poll_readable` / `poll_writable` on `handle` (an `&Async<_>`, or
+/// anything that dereferences to one), computed from `end: &Self` for each wait.
+///
+/// For adapter crates; not part of zc's API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __async_io_poll_io {
+    ($rt:ty, |$end:ident| $handle:expr) => {
+        /// async-io's `read_with` / `write_with`, one poll at a time: the syscall first, and
+        /// on `WouldBlock` a wait for the reactor's next event, which never spins.
+        fn poll_io(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+            interest: $crate::endpoint::Interest,
+            op: &mut dyn FnMut(::std::os::fd::BorrowedFd<'_>) -> ::std::io::Result<usize>,
+        ) -> ::std::task::Poll<::std::io::Result<usize>> {
+            let $end = &*self;
+            let fd = $crate::endpoint::Readiness::<$rt>::fd($end);
+            $crate::adapter::poll_io_then_wait(fd, cx, interest, op, |cx, interest| {
+                let handle = $handle;
+                match interest {
+                    $crate::endpoint::Interest::Readable => handle.poll_readable(cx),
+                    $crate::endpoint::Interest::Writable => handle.poll_writable(cx),
+                }
+            })
+        }
+    };
+}
