@@ -16,7 +16,7 @@
 //!
 //! `zc_tokio::Tokio` uses tokio's budget (`tokio::task::coop::poll_proceed`): 128 units per
 //! task poll, shared with tokio's own I/O. smol and async-std have no budget, so
-//! `zc_smol::Smol`, `zc_async_std::AsyncStd` and [`Neutral`](crate::Neutral) use zc's
+//! `zc_smol::Smol`, `zc_async_std::AsyncStd` and [`Neutral`] use zc's
 //! per-thread budget ([`poll_proceed`]): after [`THREAD_BUDGET`] units on a thread, the copy
 //! that asks next returns `Pending` once, with its waker woken, so the executor runs the other
 //! tasks before it continues.
@@ -80,7 +80,7 @@ pub trait Runtime {
     /// wakes the copy, which then reads the range inline.
     ///
     /// The default hands the job back: the copy then reads the range inline, on the executor
-    /// thread, as a copy always did before. [`Neutral`](crate::Neutral) keeps that default (it
+    /// thread, as a copy always did before. [`Neutral`] keeps that default (it
     /// has no thread pool, and a thread per step would be a surprise); `zc::Tokio` uses
     /// `tokio::task::spawn_blocking`, `zc::Smol` `blocking::unblock` (smol's `unblock`) and
     /// `zc::AsyncStd` `async_std::task::spawn_blocking`.
@@ -187,8 +187,18 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<ThreadPermit> {
     }
 }
 
+/// The runtime marker for a copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`,
+/// `Vec<u8>`, [`FuturesIo`](crate::FuturesIo)), where no runtime's type pins `Rt`:
+/// `zc::copy::<zc::Neutral, _, _>(&mut a, &mut b)`.
+///
+/// It is also the marker of the readiness handles a [`Watcher`](crate::endpoint::Watcher)
+/// makes, which belong to no runtime's own types. It lives here, beside [`Runtime`], because
+/// the endpoint types name it and it names nothing of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Neutral;
+
 /// The runtime-neutral marker uses zc's per-thread budget.
-impl Runtime for crate::Neutral {
+impl Runtime for Neutral {
     type Permit = ThreadPermit;
 
     fn poll_proceed(cx: &mut Context<'_>) -> Poll<ThreadPermit> {

@@ -87,24 +87,26 @@
 #![cfg(unix)]
 
 pub mod adapter;
+mod buffered;
 pub mod cold;
 pub mod coop;
 mod copy;
 pub mod endpoint;
+mod file_end;
 mod kernel;
-mod neutral;
+mod options;
 mod relay;
+mod report;
+mod state;
 mod sys;
 mod wrappers;
 
-pub use coop::Runtime;
-pub use copy::{
-    copy, copy_report, copy_strict, CopyError, CopyFuture, CopyOptions, CopyPath, Report,
-    DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL,
-};
-pub use endpoint::{Sink, Source};
-pub use neutral::Neutral;
+pub use coop::{Neutral, Runtime};
+pub use copy::{copy, copy_report, copy_strict, CopyFuture};
+pub use endpoint::traits::{Sink, Source};
+pub use options::{CopyOptions, DEFAULT_BUFFER_SIZE, DEFAULT_MAX_PER_POLL};
 pub use relay::{copy_bidirectional, copy_bidirectional_report, RelayFuture};
+pub use report::{CopyError, CopyPath, Report};
 pub use wrappers::{BufReader, FuturesIo, Limited};
 
 /// Counters that let tests and operators check that zc holds no more than it should.
@@ -131,27 +133,11 @@ pub mod diagnostics {
 ))]
 #[doc(hidden)]
 pub mod fault {
-    /// The kernel calls that can be made to fail.
-    #[derive(Debug, Clone, Copy)]
-    pub enum Call {
-        /// `sendfile(2)`
-        Sendfile,
-        /// `splice(2)`
-        Splice,
-        /// `copy_file_range(2)`
-        CopyFileRange,
-        /// `pipe2(2)`, making a splice pipe (also when the pool has one).
-        Pipe,
-    }
+    /// The kernel calls that can be made to fail: zc's one enum of kernel calls.
+    pub use crate::sys::Call;
 
     /// On this thread, the call after `skip` successful ones of `call` fails with `errno`.
     pub fn inject(call: Call, errno: i32, skip: u32) {
-        let call = match call {
-            Call::Sendfile => crate::sys::Call::Sendfile,
-            Call::Splice => crate::sys::Call::Splice,
-            Call::CopyFileRange => crate::sys::Call::CopyFileRange,
-            Call::Pipe => crate::sys::Call::Pipe,
-        };
         crate::sys::inject_fault(call, errno, skip)
     }
 

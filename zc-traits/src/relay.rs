@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll, Wake, Waker};
 
 use crate::coop::Runtime;
-use crate::copy::{CopyError, CopyOptions, CopyState, Report};
-use crate::endpoint::{Sink, Source};
+use crate::endpoint::traits::{Sink, Source};
+use crate::options::CopyOptions;
+use crate::report::{CopyError, Report};
+use crate::state::CopyState;
 
 /// How many bytes each direction of a relay moves per poll before it yields: 4 MiB, twice a
 /// [`copy`](crate::copy)'s default. A relay reads no disk and its sockets' readiness already

@@ -81,7 +81,10 @@ pub(crate) enum Residency {
     Unknown,
 }
 
-/// The kernel calls zc makes, for remembering which are unavailable (and for fault injection).
+/// The kernel calls zc makes: the one enum of them (see the `kernel` module's docs). `sys`
+/// remembers the unavailable ones by it, a kernel plan names its call with it, the report's
+/// [`CopyPath`](crate::CopyPath) is made from it, and the test-only fault seam
+/// (`zc_traits::fault::Call`) is this enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(
     not(all(
@@ -91,11 +94,15 @@ pub(crate) enum Residency {
     )),
     allow(dead_code)
 )]
-pub(crate) enum Call {
+pub enum Call {
+    /// `sendfile(2)`
     Sendfile = 0,
+    /// `splice(2)`
     Splice = 1,
+    /// `copy_file_range(2)`
     CopyFileRange = 2,
-    /// `pipe2(2)` of a new splice pipe (only for fault injection).
+    /// `pipe2(2)`, making a splice pipe (also when the pool has one; only for fault
+    /// injection).
     Pipe = 3,
 }
 

@@ -1,175 +1,26 @@
-//! For adapter authors: the endpoint traits and the handles through which a copy reaches a
-//! runtime's fds. A program that only copies needs none of this beyond [`Source`] and
-//! [`Sink`], which the crate root re-exports.
-//!
-//! Go's `io.Copy(dst, src)` asks the source "are you a `WriterTo`?", then the destination "are
-//! you a `ReaderFrom`?", and `*net.TCPConn.ReadFrom` asks its argument "are you an
-//! `*os.File`?". Rust has no specialization, so every endpoint answers those questions through
-//! default methods of [`Source`] and [`Sink`]: the defaults say "no", and the types that can do
-//! better override them. Every method is object safe, so one side can inspect the other as a
-//! trait object.
-//!
-//! | item | what an adapter does with it |
-//! |------|------------------------------|
-//! | [`Source`], [`Sink`] | implements them for its runtime's files, sockets and pipes |
-//! | [`RawEnd`], [`FdKind`] | answers "what fd is behind you?" ([`Source::raw_source`], [`Sink::raw_sink`]) |
-//! | [`Readiness`], [`Interest`], [`Watcher`] | lets the kernel loops wait for the runtime's readiness (Go's `syscall.RawConn`) |
-//! | [`WriterTo`], [`ReaderFrom`], [`Progress`], [`Handoff`] | a copy of its own that one end knows how to do better (Go's `io.WriterTo` / `io.ReaderFrom`) |
-//!
-//! The runtime marker, [`Runtime`](crate::Runtime), and its cooperative budget are in
-//! [`coop`](crate::coop).
-//!
-//! The `Rt` parameter is a runtime marker (`zc_tokio::Tokio`, `zc_smol::Smol`,
-//! `zc_async_std::AsyncStd`). It lets each adapter crate implement these traits for its
-//! runtime's own types (the orphan rule allows `impl Source<Tokio> for tokio::net::TcpStream`
-//! in `zc-tokio`), and it keeps a copy from mixing the readiness machinery of two runtimes.
-//! Runtime-neutral endpoints (`&[u8]`, `Vec<u8>`, `std::fs::File`, the wrappers of this crate)
-//! implement the traits for every `Rt`.
+//! The endpoint traits, [`Source`] and [`Sink`], and Go's two type-assertion questions,
+//! [`WriterTo`] and [`ReaderFrom`], with the [`Progress`] and [`Handoff`] they report through.
+//! They name one another (`Source::writer_to` returns a `WriterTo`, which writes into a
+//! `Sink`), so they are written together.
 
-use std::fmt;
 use std::io;
-use std::os::fd::BorrowedFd;
 use std::task::{Context, Poll};
 
-/// Which readiness a kernel loop waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Interest {
-    /// The fd has bytes to read (or EOF, or an error).
-    Readable,
-    /// The fd has room to write (or an error).
-    Writable,
-}
+use super::raw::RawEnd;
 
-/// A non-blocking fd registered with a runtime's reactor: Go's `syscall.RawConn`.
-///
-/// `Rt` is the runtime marker, as in [`Source`]: it lets an adapter crate implement this trait
-/// for its runtime's own stream types (`impl Readiness<Tokio> for tokio::net::TcpStream`), so
-/// [`RawEnd::Polled`] can borrow the stream itself.
-///
-/// The kernel loops of this crate (`sendfile`, `splice`) never block the executor: they run each
-/// syscall through [`poll_io`](Readiness::poll_io), which waits until the runtime reports the
-/// fd ready, runs the syscall, and on `WouldBlock` clears the readiness it consumed and waits
-/// again. That is tokio's `poll_read_ready` + `try_io`, async-io's `poll_readable` +
-/// `read_with`, and Go's `RawConn.Read(func(fd) bool)`.
-///
-/// # Implementation
-///
-/// * [`fd`](Readiness::fd) returns the fd the runtime watches; it must be in non-blocking mode.
-/// * [`poll_io`](Readiness::poll_io) must:
-///   - return `Poll::Ready(op(fd))` for every outcome of `op` except `WouldBlock`;
-///   - on `WouldBlock`, clear the readiness for `interest` (so the next wait really waits) and
-///     poll for readiness again, returning `Poll::Pending` with the task's waker registered
-///     when the fd is not ready;
-///   - never spin: a `WouldBlock` must lead to `Pending` unless the runtime reports a new
-///     readiness event.
-///
-///   It may run `op` before waiting (async-io's style) or only after the runtime reports
-///   readiness (tokio's style). `op` retries `Interrupted` itself.
-pub trait Readiness<Rt> {
-    /// The fd behind the endpoint, borrowed for as long as the endpoint is.
-    fn fd(&self) -> BorrowedFd<'_>;
-
-    /// What the fd is, when the endpoint's type says it (a TCP stream is a stream socket).
-    /// Default: [`FdKind::Unknown`], and the copy asks the kernel (`fstat`, `getsockopt`).
-    fn fd_kind(&self) -> FdKind {
-        FdKind::Unknown
-    }
-
-    /// Runs `op` on the fd when it is ready for `interest`; re-waits on `WouldBlock`.
-    ///
-    /// # Errors
-    ///
-    /// Whatever `op` returns other than `WouldBlock`, and errors of the reactor registration.
-    fn poll_io(
-        &mut self,
-        cx: &mut Context<'_>,
-        interest: Interest,
-        op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>>;
-}
-
-impl<Rt> fmt::Debug for dyn Readiness<Rt> + '_ {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Readiness").field("fd", &self.fd()).finish()
-    }
-}
-
-impl<Rt> fmt::Debug for dyn Readiness<Rt> + Send + '_ {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Readiness").field("fd", &self.fd()).finish()
-    }
-}
-
-/// Makes an owned [`Readiness`] handle for the fd of a [`RawEnd::Watched`] end.
-///
-/// The handle belongs to no runtime's own types, so it uses the [`Neutral`](crate::Neutral)
-/// marker. It typically owns a duplicate of the fd (`fcntl(F_DUPFD_CLOEXEC)`) registered with
-/// the runtime's reactor, and closes it when dropped.
-///
-/// # Errors
-///
-/// Errors of the duplication or of the reactor registration; the copy fails with them.
-pub type Watcher = fn(BorrowedFd<'_>) -> io::Result<Box<dyn Readiness<crate::Neutral> + Send>>;
-
-/// What kind of kernel object a socket or pipe end is, as its type says (std's `kernel_copy`
-/// keeps the same knowledge in its `FdMeta`). A copy takes a kind its ends state as given and
-/// makes no syscall to learn it; it asks the kernel only about [`FdKind::Unknown`] ends.
-///
-/// The kind picks the kernel plan; the syscall's answer still decides, so a wrong kind costs a
-/// declined plan (the copy then falls back), never wrong bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FdKind {
-    /// A connected stream socket: TCP, or a Unix stream socket.
-    StreamSocket,
-    /// A pipe or a FIFO.
-    Pipe,
-    /// The type does not say (`smol::Async<T>` over any `T`, say): the copy asks the kernel.
-    Unknown,
-}
-
-/// The kernel object behind an endpoint: Go's "are you an `*os.File` / `*net.TCPConn`?".
-///
-/// The kind of the fd (regular file, pipe, socket) comes from the end when its type says it
-/// ([`Readiness::fd_kind`], the [`FdKind`] of [`RawEnd::Watched`]); otherwise the copy learns
-/// it with one `fstat` per end and copy. It is a hint, and the syscall's answer decides.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum RawEnd<'a, Rt> {
-    /// An fd that is used in blocking mode and never needs a reactor: a regular file, a block
-    /// device, or a blocking pipe. Its own file offset is the position the copy reads from or
-    /// writes at, and the kernel advances it.
-    Direct(BorrowedFd<'a>),
-    /// A non-blocking socket or pipe registered with a runtime's reactor.
-    Polled(&'a mut dyn Readiness<Rt>),
-    /// A non-blocking socket or pipe whose runtime keeps its reactor registration private
-    /// (async-std's streams), so the end cannot lend a [`Readiness`].
-    ///
-    /// The copy runs a syscall on the fd itself first; on its first `WouldBlock` it calls the
-    /// [`Watcher`], keeps the handle it returns until the copy ends (finished, failed or
-    /// dropped), and runs its syscalls on the handle's fd, which must refer to the same open
-    /// file description. The [`FdKind`] says what the fd is, when the type knows.
-    Watched(BorrowedFd<'a>, Watcher, FdKind),
-    /// The fd of a runtime's file type, which the copy may use in blocking mode only if it is
-    /// a regular file or a block device: it checks with its one `fstat` of the end, and an fd
-    /// of any other kind (a FIFO or a terminal opened as a file, whose kernel copy could block
-    /// the executor for good) takes the buffered path, through the runtime's own reads and
-    /// writes. Otherwise as [`RawEnd::Direct`].
-    ///
-    /// This spares the end an `fstat` of its own each time the copy asks for it (once per
-    /// kernel step).
-    File(BorrowedFd<'a>),
-}
-
-impl<Rt> RawEnd<'_, Rt> {
-    /// The fd behind this end.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        match self {
-            RawEnd::Direct(fd) => *fd,
-            RawEnd::Polled(ready) => ready.fd(),
-            RawEnd::Watched(fd, ..) => *fd,
-            RawEnd::File(fd) => *fd,
+/// `Interrupted` means "try again" (a signal arrived): std's `io::copy` retries it, and so do
+/// zc's user-space paths, on the next poll, so an end that keeps failing cannot spin inside
+/// one poll and a copy never fails or loses a byte because of it.
+pub(crate) fn interrupted_is_pending<T>(
+    poll: Poll<io::Result<T>>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<T>> {
+    match poll {
+        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
         }
+        other => other,
     }
 }
 

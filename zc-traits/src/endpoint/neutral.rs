@@ -1,18 +1,16 @@
-//! Endpoints that belong to no runtime: `&[u8]`, `Vec<u8>` and `std::fs::File`, for every `Rt`.
+//! Endpoints that belong to no runtime: `&[u8]`, `Vec<u8>` and `std::fs::File`, for every `Rt`
+//! (the marker for a copy between two of them, [`Neutral`](crate::coop::Neutral), is in
+//! `coop.rs` with the other markers' trait).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::task::{ready, Context, Poll};
 
-use crate::copy::interrupted_is_pending;
-use crate::endpoint::{Handoff, Progress, RawEnd, ReaderFrom, Sink, Source, WriterTo};
-
-/// The runtime marker for a copy between two runtime-neutral ends (`std::fs::File`, `&[u8]`,
-/// `Vec<u8>`, [`FuturesIo`](crate::FuturesIo)), where no runtime's type pins `Rt`:
-/// `zc::copy::<zc::Neutral, _, _>(&mut a, &mut b)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Neutral;
+use super::raw::RawEnd;
+use super::traits::{
+    interrupted_is_pending, Handoff, Progress, ReaderFrom, Sink, Source, WriterTo,
+};
 
 /// A byte slice is read from the front; the copy advances it past the bytes delivered.
 impl<Rt> Source<Rt> for &[u8] {
