@@ -119,35 +119,11 @@ impl ColdCache {
             }
             self.wait = None;
         }
-        if self.off {
+        if self.off || self.tail_answers(fd, to_size) {
             return Poll::Ready(want);
         }
-        if let (None, Some(size @ 1..)) = (self.pos, to_size) {
-            if self.tail_resident {
-                return Poll::Ready(want);
-            }
-            match sys::residency(fd, size - 1) {
-                Residency::Resident => {
-                    self.tail_resident = true;
-                    return Poll::Ready(want);
-                }
-                Residency::Unknown => {
-                    self.off = true;
-                    return Poll::Ready(want);
-                }
-                // The job needs the offset: read it, and probe the range as any other.
-                Residency::Cold => {}
-            }
-        }
-        let pos = match self.pos {
-            Some(pos) => pos,
-            None => match rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)) {
-                Ok(pos) => *self.pos.insert(pos),
-                Err(_) => {
-                    self.off = true;
-                    return Poll::Ready(want);
-                }
-            },
+        let Some(pos) = self.offset(fd) else {
+            return Poll::Ready(want);
         };
         if let Some(read_to) = self.read_to {
             if pos < read_to {
@@ -177,6 +153,57 @@ impl ColdCache {
             Residency::Cold => {}
         }
         self.resident_to = end;
+        self.poll_read_cold(cx, fd, (pos, end, len), want)
+    }
+
+    /// Before the offset is known, a step that may take the file to its end probes the file's
+    /// last byte: `true` when the step may go now (that byte is resident, or the file cannot
+    /// say, which turns the probes off); `false` when it is cold, and the range is probed as
+    /// any other (the job needs the offset).
+    fn tail_answers(&mut self, fd: BorrowedFd<'_>, to_size: Option<u64>) -> bool {
+        let (None, Some(size @ 1..)) = (self.pos, to_size) else {
+            return false;
+        };
+        if self.tail_resident {
+            return true;
+        }
+        match sys::residency(fd, size - 1) {
+            Residency::Resident => {
+                self.tail_resident = true;
+                true
+            }
+            Residency::Unknown => {
+                self.off = true;
+                true
+            }
+            Residency::Cold => false,
+        }
+    }
+
+    /// The source's offset: read once (one `lseek`), then moved by the steps. `None` (and no
+    /// more probes) when it cannot be read.
+    fn offset(&mut self, fd: BorrowedFd<'_>) -> Option<u64> {
+        if let Some(pos) = self.pos {
+            return Some(pos);
+        }
+        match rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)) {
+            Ok(pos) => Some(*self.pos.insert(pos)),
+            Err(_) => {
+                self.off = true;
+                None
+            }
+        }
+    }
+
+    /// The cold range `[pos, end)` (`len` bytes): read by a job on the runtime's blocking
+    /// pool, the copy waiting for it (`Pending`), or inline when the runtime has no pool.
+    fn poll_read_cold(
+        &mut self,
+        cx: &mut Context<'_>,
+        fd: BorrowedFd<'_>,
+        (pos, end, len): (u64, u64, usize),
+        want: usize,
+    ) -> Poll<usize> {
         if self.inline {
             self.inline_bytes += len as u64;
             return Poll::Ready(want);

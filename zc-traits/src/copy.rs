@@ -52,6 +52,11 @@ impl CopyOptions {
 /// A file source is read from its current position, which advances by exactly the bytes that
 /// reached the destination.
 ///
+/// `sendfile` from a file into a pipe or a socket passes the file's pages on, not copies of
+/// them: bytes written into the file's range after the copy returned, while the pages still
+/// wait in the pipe or the socket's send queue, can reach the reader (see
+/// [`RawEnd`](crate::endpoint::RawEnd), "A file written after the copy returned").
+///
 /// # Errors
 ///
 /// The first error of either end, untouched, as `tokio::io::copy` returns it (same kind,

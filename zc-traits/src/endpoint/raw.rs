@@ -93,7 +93,7 @@ pub type Watcher = fn(BorrowedFd<'_>) -> io::Result<Box<dyn Readiness<Neutral> +
 /// makes no syscall to learn it; it asks the kernel only about [`FdKind::Unknown`] ends.
 ///
 /// The kind picks the kernel plan; the syscall's answer still decides, so a wrong kind costs a
-/// declined plan (the copy then falls back), never wrong bytes.
+/// plan that falls back to the next, never wrong bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FdKind {
@@ -109,7 +109,21 @@ pub enum FdKind {
 ///
 /// The kind of the fd (regular file, pipe, socket) comes from the end when its type says it
 /// ([`Readiness::fd_kind`], the [`FdKind`] of [`RawEnd::Watched`]); otherwise the copy learns
-/// it with one `fstat` per end and copy. It is a hint, and the syscall's answer decides.
+/// it with an `fstat` of the end when it chooses its kernel plans (a copy that falls back to
+/// the buffered path, or copies a file into itself, makes one or two more: the `kernel`
+/// module's docs list them). It is a hint, and the syscall's answer decides.
+///
+/// # A file written after the copy returned
+///
+/// From a regular file (`Direct`, `File`) into a pipe or a socket, `sendfile(2)` passes the
+/// file's pages on, not copies of them: the pipe, or the socket's send queue until the peer
+/// acknowledges the bytes, refers to the file's pages. Bytes written into that range of the
+/// file after the copy returned, while those pages still wait there, can be the bytes the
+/// pipe's reader or the peer receives (the reason std's `io::copy` stopped splicing file →
+/// pipe, rust-lang/rust#108283). A copy into a file (`copy_file_range`, `sendfile` between
+/// files) and the buffered path copy the bytes. zc does not copy the pages first: rewrite a
+/// served file by writing a new one and renaming it over the old, as a deployment does, or
+/// copy it on the buffered path (a [`FuturesIo`](crate::FuturesIo) end has no fd).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RawEnd<'a, Rt> {
@@ -128,7 +142,7 @@ pub enum RawEnd<'a, Rt> {
     /// file description. The [`FdKind`] says what the fd is, when the type knows.
     Watched(BorrowedFd<'a>, Watcher, FdKind),
     /// The fd of a runtime's file type, which the copy may use in blocking mode only if it is
-    /// a regular file or a block device: it checks with its one `fstat` of the end, and an fd
+    /// a regular file or a block device: it checks with its `fstat` of the end, and an fd
     /// of any other kind (a FIFO or a terminal opened as a file, whose kernel copy could block
     /// the executor for good) takes the buffered path, through the runtime's own reads and
     /// writes. Otherwise as [`RawEnd::Direct`].

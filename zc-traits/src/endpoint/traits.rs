@@ -202,6 +202,10 @@ pub trait Source<Rt> {
     }
 
     /// The kernel object behind this source. Default: `None` (only the buffered path).
+    ///
+    /// A regular file's pages go into a pipe or a socket by reference, not copied: a write
+    /// into the file after the copy returned can reach the reader ([`RawEnd`], "A file
+    /// written after the copy returned").
     fn raw_source(&mut self) -> Option<RawEnd<'_, Rt>> {
         None
     }

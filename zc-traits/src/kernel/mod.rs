@@ -4,9 +4,9 @@
 //!
 //! The copy asks each side what kernel object it has ([`Source::raw_source`],
 //! [`Sink::raw_sink`]) and what kind it is: a socket or pipe end whose type says it
-//! ([`FdKind`]) costs no syscall; any other end is `fstat`ed once per copy (a regular file's
-//! size comes with it, and the kernel steps reuse both). Then it picks a list of plans to try
-//! in order:
+//! ([`FdKind`]) costs no syscall; any other end is `fstat`ed once for the plan choice (a
+//! regular file's size comes with it, and the kernel steps reuse both). Then it picks a list of
+//! plans to try in order:
 //!
 //! | source            | destination               | plans                              |
 //! |-------------------|---------------------------|------------------------------------|
@@ -25,6 +25,22 @@
 //! the report names both paths. A first call that returns 0 from a regular file is checked with `pread`, because
 //! `/proc` and `/sys` files report size 0 and answer 0 while they have content.
 //!
+//! # The syscalls a copy makes before its first step
+//!
+//! The plan choice costs one `fstat` per end whose type does not state its kind (plus a
+//! `getsockopt` for a socket), and `fcntl(F_GETFL)` for a regular file destination
+//! (`O_APPEND`). Some copies make more, each to keep a count or a position exact:
+//!
+//! * two regular files: the same-file check (`sys::same_file_refusal`) `fstat`s both ends
+//!   again, for their device and inode, and, only when they are the same file, reads their
+//!   offsets (`lseek`) and the destination's flags;
+//! * a copy that falls back to the buffered path (no plan fits, one end has no fd, the kernel
+//!   plans fall back) `fstat`s the end it will read or write at its fd offset once more
+//!   (`is_file_at_offset`, `is_file_sink` in `file_end.rs`), as does the `WriterTo` stage for a
+//!   destination with an fd;
+//! * a regular file source with the cold-cache check on reads its offset once (`lseek`),
+//!   except for a step that may take the file to its end (see [`cold`](crate::cold)).
+//!
 //! # The end of a regular file
 //!
 //! A regular file source of known size (its `fstat` says more than 0) is read until the copy
@@ -39,7 +55,7 @@
 //!
 //! Splice through a pipe never mixes two copies' bytes: the pipe is emptied into the
 //! destination before it is refilled, and only an empty pipe goes back to the pool. If the
-//! destination declines while the pipe holds bytes (say an `O_APPEND` file that the hint did
+//! destination refuses while the pipe holds bytes (say an `O_APPEND` file that the hint did
 //! not catch), the bytes are read out of the pipe and written by the buffered path first.
 //!
 //! # Where things are

@@ -59,7 +59,7 @@ impl Kernel {
                         format!("the splice pipe cannot be made: {e}"),
                     ))))
                 }
-                Err(e) => return Poll::Ready(self.fail(Plan::SplicePooled, e)),
+                Err(e) => return Poll::Ready(self.fall_back_or_fail(Plan::SplicePooled, e)),
             },
         };
         if self.in_pipe > 0 {
@@ -80,7 +80,7 @@ impl Kernel {
                         delivered: n as u64,
                     })
                 }
-                Err(e) => self.fail(Plan::SplicePooled, e),
+                Err(e) => self.fall_back_or_fail(Plan::SplicePooled, e),
             });
         }
         let (pipe_in, len) = (pipe.write_end(), want.min(pipe.capacity()));
@@ -97,7 +97,7 @@ impl Kernel {
                     delivered: 0,
                 })
             }
-            Err(e) => self.fail(Plan::SplicePooled, e),
+            Err(e) => self.fall_back_or_fail(Plan::SplicePooled, e),
         })
     }
 }

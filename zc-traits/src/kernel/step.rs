@@ -225,13 +225,15 @@ impl Kernel {
                     delivered: n as u64,
                 })
             }
-            Err(e) => self.fail(plan, e),
+            Err(e) => self.fall_back_or_fail(plan, e),
         }
     }
 
-    pub(super) fn fail(&mut self, plan: Plan, err: io::Error) -> io::Result<Step> {
+    /// A syscall's error: the plan falls back when it delivered nothing and the errno means
+    /// "does not fit" (`sys::falls_back`); otherwise it is the copy's error.
+    pub(super) fn fall_back_or_fail(&mut self, plan: Plan, err: io::Error) -> io::Result<Step> {
         sys::note_unavailable(&err, plan.call());
-        if self.plan_delivered == 0 && sys::is_decline(&err) {
+        if self.plan_delivered == 0 && sys::falls_back(&err) {
             Ok(Step::Fallback(err))
         } else {
             Err(err)

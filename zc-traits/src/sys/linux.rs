@@ -3,7 +3,7 @@
 //! Every call retries `EINTR` itself; `EAGAIN` goes back to the caller, whose readiness handle
 //! clears the readiness and waits. A syscall that answered `ENOSYS` is remembered in a
 //! `static AtomicBool` and not tried again, as std's `kernel_copy` does; `EPERM` (a seccomp
-//! filter, an immutable file) only declines the plan of the copy that met it.
+//! filter, an immutable file) only makes the plan of the copy that met it fall back.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -58,8 +58,8 @@ pub(crate) fn is_alignment_refusal(err: &io::Error, a: BorrowedFd<'_>, b: Borrow
 }
 
 /// Errors that, before the first byte moved, mean "this kernel path does not fit these fds"
-/// rather than "the copy failed": the copy then tries the next path.
-pub(crate) fn is_decline(err: &io::Error) -> bool {
+/// rather than "the copy failed": the plan falls back, and the next path continues.
+pub(crate) fn falls_back(err: &io::Error) -> bool {
     let Some(raw) = err.raw_os_error() else {
         return false;
     };

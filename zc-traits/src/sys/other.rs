@@ -59,7 +59,7 @@ pub(crate) fn is_alignment_refusal(
     false
 }
 
-pub(crate) fn is_decline(_err: &io::Error) -> bool {
+pub(crate) fn falls_back(_err: &io::Error) -> bool {
     true
 }
 
