@@ -37,8 +37,8 @@ impl Readiness<Neutral> for Watch {
     zc_traits::__async_io_poll_io!(Neutral, |watch| &watch.0);
 }
 
-/// The [`Watcher`](zc_traits::Watcher) of async-std's streams: duplicates `fd` (close-on-exec)
-/// and registers the duplicate with async-io's reactor.
+/// The [`Watcher`](zc_traits::endpoint::Watcher) of async-std's streams: duplicates `fd`
+/// (close-on-exec) and registers the duplicate with async-io's reactor.
 ///
 /// # Errors
 ///
