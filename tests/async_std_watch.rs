@@ -21,8 +21,9 @@ use async_std::io::prelude::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
 use futures_lite::future::{poll_once, zip};
 use support::async_std::AsyncStd;
-use support::{content, file_with, pattern, read_to_end, Harness};
+use support::Harness;
 use zc::CopyPath;
+use zc_test_support::{content, file_with, pattern, read_to_end};
 
 /// More than loopback TCP buffers hold, so a copy to a reader that does not read blocks.
 const BIG: usize = 32 << 20;

@@ -8,7 +8,8 @@ use async_std::io::prelude::{ReadExt, SeekExt};
 use async_std::io::BufReader;
 use futures_lite::future::zip;
 use support::async_std::AsyncStd as Runtime;
-use support::{file_with, pattern, read_to_end, shutdown, Harness};
+use support::Harness;
 use zc::CopyPath;
+use zc_test_support::{file_with, pattern, read_to_end, shutdown};
 
 include!("support/wrappers_body.rs");

@@ -9,8 +9,9 @@ use std::future::poll_fn;
 use std::io;
 
 use futures_lite::future::zip;
-use support::{file_with, pattern, read_to_end, Harness};
+use support::Harness;
 use zc::CopyPath;
+use zc_test_support::{file_with, pattern, read_to_end};
 
 /// What a library would write: send a whole file to a connection, then half-close it.
 async fn serve<Rt, F, C>(file: &mut F, conn: &mut C) -> io::Result<zc::Report>

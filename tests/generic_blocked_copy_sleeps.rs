@@ -16,8 +16,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_lite::future::zip;
-use support::{content, file_with, pattern, read_to_end, write_all, write_and_close, Harness};
+use support::Harness;
 use zc::CopyPath;
+use zc_test_support::{content, file_with, pattern, read_to_end, write_all, write_and_close};
 
 /// More than loopback TCP buffers hold.
 const BIG: usize = 32 << 20;
@@ -67,7 +68,7 @@ async fn copy_blocked_on_a_full_socket_sleeps<H: Harness>() {
     let copy = Counted {
         inner: Box::pin(async {
             let report = zc::copy_report(&mut file, &mut tx).await;
-            support::shutdown(&mut tx).await;
+            zc_test_support::shutdown(&mut tx).await;
             report
         }),
         polls: &polls,

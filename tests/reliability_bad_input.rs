@@ -11,11 +11,11 @@ use std::os::unix::fs::FileExt;
 
 use futures_lite::future::zip;
 use rustix::io::Errno;
-use support::reliability::*;
-use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
+use support::Harness;
 use zc::{BufReader, CopyError, CopyPath, Limited, Report, Source};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(
+support::per_runtime!(
     directory_as_source_is_eisdir,
     write_only_source_is_ebadf,
     read_only_destination_is_ebadf,

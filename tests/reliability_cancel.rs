@@ -12,12 +12,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures_lite::future::{or, zip};
-use support::reliability::*;
-use support::{content, file_with, pattern, read_to_end, shutdown, Harness};
+use support::Harness;
 use zc::diagnostics::{pipes_open, pipes_pooled};
 use zc::{CopyError, CopyOptions, CopyPath, Limited, Report};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(dropped_copies_leak_nothing_and_keep_positions_exact);
+support::per_runtime!(dropped_copies_leak_nothing_and_keep_positions_exact);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Route {

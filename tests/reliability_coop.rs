@@ -19,12 +19,12 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_lite::future::{or, yield_now};
-use support::reliability::*;
-use support::{file_with, pattern, write_all, Harness};
+use support::Harness;
 use zc::coop::Permit;
 use zc::{CopyPath, FuturesIo, Limited};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(
+support::per_runtime!(
     copies_in_memory_yield,
     copies_file_to_file_yield,
     copies_file_to_socket_yield,

@@ -12,11 +12,11 @@ use std::net::Shutdown;
 
 use futures_lite::future::zip;
 use rustix::io::Errno;
-use support::reliability::*;
-use support::{file_with, pattern, shutdown, Harness};
+use support::Harness;
 use zc::{CopyError, Report};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(
+support::per_runtime!(
     destination_shut_down_is_std_epipe,
     source_reset_by_its_peer_is_std_econnreset,
     directory_source_is_std_eisdir,
@@ -158,13 +158,13 @@ fn read_only_destination_is_std_ebadf<H: Harness>() {
         assert_matches(&format!("{}: file", H::NAME), copy, report, &reference);
         let (mut client, mut server) = H::tcp_pair();
         let (_, copy) = zip(
-            support::write_and_close(&mut client, &data),
+            zc_test_support::write_and_close(&mut client, &data),
             zc::copy(&mut server, &mut open()),
         )
         .await;
         let (mut client, mut server) = H::tcp_pair();
         let (_, report) = zip(
-            support::write_and_close(&mut client, &data),
+            zc_test_support::write_and_close(&mut client, &data),
             zc::copy_report(&mut server, &mut open()),
         )
         .await;

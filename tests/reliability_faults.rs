@@ -10,14 +10,12 @@ use std::time::Instant;
 
 use futures_lite::future::zip;
 use rustix::io::Errno;
-use support::reliability::*;
-use support::{
-    content, file_with, pattern, read_to_end, shutdown, write_all, write_and_close, Harness,
-};
+use support::Harness;
 use zc::{CopyError, CopyOptions, CopyPath, Limited, Report};
+use zc_test_support::*;
 use zc_traits::fault::Call;
 
-support::reliability::per_runtime!(
+support::per_runtime!(
     tcp_peer_reset_mid_sendfile_is_an_error_with_the_count,
     tcp_peer_close_mid_splice_is_an_error_with_the_count,
     pipe_reader_close_mid_sendfile_is_broken_pipe_with_the_count,
@@ -441,7 +439,7 @@ fn half_close_ends_one_direction_and_the_other_keeps_working<H: Harness>() {
         // Splice-auto: a direction splices once it streams; the report says which way
         // the bytes went.
         for report in [ab, ba] {
-            support::assert_relay_path(&report, H::NAME);
+            zc_test_support::assert_relay_path(&report, H::NAME);
         }
         assert!(
             server_got == request,

@@ -11,14 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_lite::future::zip;
-use support::reliability::*;
-use support::{
-    content, file_with, pattern, raise_fd_limit, read_to_end, shutdown, write_and_close, Harness,
-};
+use support::Harness;
 use zc::diagnostics::{pipes_open, pipes_pooled};
 use zc::{CopyPath, Report};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(thousand_concurrent_copies_are_exact_and_bounded);
+support::per_runtime!(thousand_concurrent_copies_are_exact_and_bounded);
 
 const COPIES: usize = 1000;
 

@@ -16,11 +16,11 @@ use std::io;
 
 use futures_lite::future::zip;
 use proptest::prelude::*;
-use support::reliability::*;
-use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
+use support::Harness;
 use zc::{BufReader, CopyError, CopyOptions, CopyPath, Limited, Report, Source};
+use zc_test_support::*;
 
-support::reliability::per_runtime!(
+support::per_runtime!(
     file_to_tcp_and_file_deliver_the_selected_range_exactly,
     tcp_to_tcp_and_file_deliver_exactly_and_leave_the_rest,
 );

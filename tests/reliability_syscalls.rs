@@ -19,9 +19,9 @@ use std::net::{TcpListener, TcpStream as StdTcpStream};
 use std::path::Path;
 use std::process::Command;
 
-use support::reliability::{child_mode, per_runtime, CHILD};
-use support::{pattern, Harness};
+use support::{per_runtime, Harness};
 use zc::CopyPath;
+use zc_test_support::{child_mode, pattern, CHILD};
 
 per_runtime!(
     relay_makes_no_syscall_but_splice_and_the_wait,
@@ -292,7 +292,7 @@ fn small_file_to_tcp_makes_at_most_six_syscalls_per_copy<H: FromStd>() {
     if run_as_child::<H>() {
         return;
     }
-    let _g = support::reliability::exclusive();
+    let _g = zc_test_support::exclusive();
     let test = format!(
         "{}::small_file_to_tcp_makes_at_most_six_syscalls_per_copy",
         module::<H>()
@@ -324,7 +324,7 @@ fn a_kernel_step_makes_no_syscall_but_the_copy_call_and_the_wait<H: FromStd>() {
     if run_as_child::<H>() {
         return;
     }
-    let _g = support::reliability::exclusive();
+    let _g = zc_test_support::exclusive();
     let test = format!(
         "{}::a_kernel_step_makes_no_syscall_but_the_copy_call_and_the_wait",
         module::<H>()
@@ -361,7 +361,7 @@ fn relay_makes_no_syscall_but_splice_and_the_wait<H: FromStd>() {
     if run_as_child::<H>() {
         return;
     }
-    let _g = support::reliability::exclusive();
+    let _g = zc_test_support::exclusive();
     let test = format!(
         "{}::relay_makes_no_syscall_but_splice_and_the_wait",
         module::<H>()

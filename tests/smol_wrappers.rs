@@ -7,7 +7,8 @@ mod support;
 use futures_lite::future::zip;
 use smol::io::{AsyncReadExt, AsyncSeekExt, BufReader};
 use support::smol::Smol as Runtime;
-use support::{file_with, pattern, read_to_end, shutdown, Harness};
+use support::Harness;
 use zc::CopyPath;
+use zc_test_support::{file_with, pattern, read_to_end, shutdown};
 
 include!("support/wrappers_body.rs");

@@ -8,10 +8,11 @@ use std::io::SeekFrom;
 use std::pin::pin;
 
 use futures_lite::future::{poll_once, zip};
-use support::{content, file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
+use support::Harness;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use zc::CopyPath;
+use zc_test_support::{content, file_with, pattern, read_to_end, shutdown, write_and_close};
 
 type H = support::tokio::CurrentThread;
 

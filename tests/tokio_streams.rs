@@ -10,11 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_lite::future::zip;
-use support::{file_with, pattern, read_to_end, shutdown, write_and_close, Harness};
+use support::Harness;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
 use zc::endpoint::{Interest, Readiness};
 use zc::CopyPath;
+use zc_test_support::{file_with, pattern, read_to_end, shutdown, write_and_close};
 
 type H = support::tokio::CurrentThread;
 
@@ -67,7 +68,7 @@ async fn owned_tcp_halves_take_sendfile_and_splice_from_separate_tasks() {
     assert_eq!(send.await.unwrap().path(), CopyPath::Sendfile);
     assert_eq!(receive.await.unwrap().path(), CopyPath::Splice);
     assert!(echoed.await.unwrap() == data);
-    assert!(support::content(&check) == data);
+    assert!(zc_test_support::content(&check) == data);
 }
 
 #[tokio::test]

@@ -7,9 +7,10 @@
 mod support;
 
 use futures_lite::future::zip;
-use support::{content, file_with, pattern, read_to_end, write_and_close, Harness};
+use support::Harness;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufStream, BufWriter};
 use zc::CopyPath;
+use zc_test_support::{content, file_with, pattern, read_to_end, write_and_close};
 
 type H = support::tokio::CurrentThread;
 

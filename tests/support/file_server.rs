@@ -18,10 +18,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use zc::CopyPath;
+use zc_test_support::pattern;
 
 use crate::common::file_server::{self, Body, Config, Event, Site};
 use crate::common::rt::Runtime;
-use crate::support::{curl, pattern};
+use crate::support::curl;
 
 /// The size of the big test file: a few MiB and not a multiple of a page.
 pub const BIG: usize = (3 << 20) + 7;

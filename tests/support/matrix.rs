@@ -4,10 +4,11 @@
 use futures_lite::future::zip;
 use zc::{CopyPath, Limited, Report};
 
-use super::{
+use zc_test_support::{
     content, file_with, pattern, raise_fd_limit, read_to_end, shutdown, write_all, write_and_close,
-    Harness,
 };
+
+use super::Harness;
 
 const MIB_64: usize = 64 << 20;
 
@@ -456,7 +457,7 @@ pub async fn relay_splices_both_ways_and_half_closes<H: Harness>() {
         ("relay down", down, answer.len()),
     ] {
         assert_eq!(report.bytes(), len as u64, "{}: {what}: bytes", H::NAME);
-        super::assert_relay_path(&report, &format!("{}: {what}", H::NAME));
+        zc_test_support::assert_relay_path(&report, &format!("{}: {what}", H::NAME));
     }
     check_bytes(H::NAME, "relay up", &server_got, &request);
     check_bytes(H::NAME, "relay down", &client_got, &answer);

@@ -22,10 +22,10 @@
 //!   - `file(std_file)`: the runtime's file over a std file, keeping its offset;
 //!   - `file_position`, `file_seek`, `file_read_exact`, `file_write_all`: the runtime's *own*
 //!     API (not zc's), so the bodies can check zc against it.
-//! * Runtime-independent helpers here: [`pattern`], [`file_with`], [`content`],
-//!   [`read_to_end`], [`write_all`], [`shutdown`] (these three through the endpoint's
-//!   byte-level `poll_read` / `poll_write` / `poll_shutdown`, never through `copy`),
-//!   [`raise_fd_limit`], [`curl`].
+//! * The runtime-independent helpers (`pattern`, `file_with`, `content`, `read_to_end`,
+//!   `write_all`, `shutdown`, fd accounting, cancellation points, ..) are the crate
+//!   `zc-test-support`, shared with the core's tests; here only [`curl`], for the example
+//!   servers' tests.
 //! * [`matrix`] holds the generic bodies (`async fn name<H: Harness>(..)`), named after the
 //!   rule they check; [`matrix_tests!`] expands to one `#[test]` per body and size for a
 //!   harness: a runtime's test file is
@@ -34,23 +34,18 @@
 //!   mod support;
 //!   support::matrix_tests!(support::tokio::CurrentThread);
 //!   ```
+//! * [`per_runtime!`] expands to one module per runtime flavour, each with one `#[test]` per
+//!   body `fn name<H: Harness>()` of the calling file (the `reliability_*` suites).
 #![allow(dead_code, unused_macros, unused_imports)]
 
 use std::fs::File;
-use std::future::{poll_fn, Future};
-use std::io::{self, Seek, Write};
-use std::os::unix::fs::FileExt;
+use std::future::Future;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
-use std::time::Duration;
 
 use zc::{Sink, Source};
+pub use zc_test_support::TIMEOUT;
 
 pub mod matrix;
-pub mod reliability;
-
-/// A test that takes longer than this fails instead of hanging.
-pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A runtime, as the shared test bodies need it. See the module doc.
 pub trait Harness: 'static {
@@ -110,108 +105,6 @@ pub trait Harness: 'static {
         file: &'a mut Self::File,
         data: &'a [u8],
     ) -> impl Future<Output = ()> + Send + 'a;
-}
-
-/// Deterministic bytes that do not repeat for a long stretch, so a shifted, duplicated or
-/// skipped range shows. `pattern(n)` is a prefix of `pattern(m)` for n < m.
-pub fn pattern(len: usize) -> Vec<u8> {
-    static BIG: OnceLock<Vec<u8>> = OnceLock::new();
-    const CACHED: usize = (64 << 20) + (1 << 20);
-    if len <= CACHED {
-        return BIG.get_or_init(|| generate(CACHED))[..len].to_vec();
-    }
-    generate(len)
-}
-
-fn generate(len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len);
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let take = (len - out.len()).min(8);
-        out.extend_from_slice(&x.to_le_bytes()[..take]);
-    }
-    out
-}
-
-/// A temporary file holding `data`, positioned at 0.
-pub fn file_with(data: &[u8]) -> File {
-    let mut f = tempfile::tempfile().expect("tempfile");
-    f.write_all(data).expect("write the test file");
-    f.rewind().expect("rewind");
-    f
-}
-
-/// All of a file's content, read with `pread`, so the file's offset does not move. Pass a
-/// `try_clone` kept before the file went to the runtime.
-pub fn content(file: &File) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read_at(&mut buf, out.len() as u64)
-            .expect("pread the test file");
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Reads `src` to EOF through its byte-level `poll_read` (not through `copy`).
-pub async fn read_to_end<Rt, S: Source<Rt> + ?Sized>(src: &mut S) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 256 << 10];
-    loop {
-        let n = poll_fn(|cx| src.poll_read(cx, &mut buf))
-            .await
-            .expect("read the test stream");
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Writes all of `data` through the sink's byte-level `poll_write`, then flushes.
-pub async fn write_all<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D, mut data: &[u8]) {
-    while !data.is_empty() {
-        let n = poll_fn(|cx| dst.poll_write(cx, data))
-            .await
-            .expect("write the test stream");
-        assert!(n > 0, "the test stream took 0 bytes");
-        data = &data[n..];
-    }
-    poll_fn(|cx| dst.poll_flush(cx))
-        .await
-        .expect("flush the test stream");
-}
-
-/// Shuts the sink's write side down (a socket's half-close).
-pub async fn shutdown<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D) {
-    poll_fn(|cx| dst.poll_shutdown(cx))
-        .await
-        .expect("shut the test stream down");
-}
-
-/// [`write_all`], then [`shutdown`].
-pub async fn write_and_close<Rt, D: Sink<Rt> + ?Sized>(dst: &mut D, data: &[u8]) {
-    write_all(dst, data).await;
-    shutdown(dst).await;
-}
-
-/// Raises this process's soft limit on open fds to at least `want` (up to the hard limit),
-/// for tests that hold many sockets at once.
-pub fn raise_fd_limit(want: u64) {
-    use rustix::process::{getrlimit, setrlimit, Resource};
-    let mut limit = getrlimit(Resource::Nofile);
-    let hard = limit.maximum;
-    if limit.current.is_some_and(|soft| soft < want) {
-        limit.current = Some(hard.map_or(want, |hard| hard.min(want)));
-        let _ = setrlimit(Resource::Nofile, limit);
-    }
 }
 
 /// Runs `curl` with `args` (plus `--silent --show-error --max-time 30`), for the example
@@ -297,6 +190,31 @@ macro_rules! matrix_tests {
 }
 pub(crate) use matrix_tests;
 
+/// Expands to one module per runtime flavour whose feature is enabled (tokio's
+/// `current_thread` and `multi_thread`, smol, async-std), each with one `#[test]` per body;
+/// a body is `fn name<H: Harness>()` in the calling file.
+macro_rules! per_runtime {
+    ($($body:ident),* $(,)?) => {
+        #[cfg(feature = "tokio")]
+        mod tokio_current_thread {
+            $( #[test] fn $body() { super::$body::<crate::support::tokio::CurrentThread>() } )*
+        }
+        #[cfg(feature = "tokio")]
+        mod tokio_multi_thread {
+            $( #[test] fn $body() { super::$body::<crate::support::tokio::MultiThread>() } )*
+        }
+        #[cfg(feature = "smol")]
+        mod smol {
+            $( #[test] fn $body() { super::$body::<crate::support::smol::Smol>() } )*
+        }
+        #[cfg(feature = "async-std")]
+        mod async_std {
+            $( #[test] fn $body() { super::$body::<crate::support::async_std::AsyncStd>() } )*
+        }
+    };
+}
+pub(crate) use per_runtime;
+
 // One line per runtime, behind its feature.
 #[cfg(feature = "async-std")]
 pub mod async_std;
@@ -304,19 +222,3 @@ pub mod async_std;
 pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
-
-/// A relay direction's report under splice-auto: `Splice` once it spliced a byte, else
-/// `Buffered` (when it switched depends on how its reads found the data).
-pub fn assert_relay_path(report: &zc::Report, what: &str) {
-    let spliced = report.kernel_bytes() > 0;
-    let path = if spliced {
-        zc::CopyPath::Splice
-    } else {
-        zc::CopyPath::Buffered
-    };
-    assert_eq!(
-        report.path(),
-        path,
-        "{what}: the path says which way the bytes went"
-    );
-}

@@ -2,8 +2,6 @@
 //! panic, a hang or wrong bytes), and every odd but valid end gives a correct copy.
 #![cfg(target_os = "linux")]
 
-mod support;
-
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::Shutdown;
@@ -13,8 +11,8 @@ use std::time::Duration;
 
 use futures_lite::{future, AsyncWriteExt};
 use rustix::io::Errno;
-use support::reliability::*;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{
     copy_report, copy_strict, CopyError, CopyOptions, CopyPath, Limited, Neutral, Report, Source,
 };
@@ -270,7 +268,7 @@ fn proc_status_copies_its_content_into_every_destination() {
 
     let mut dst = tempfile::tempfile().unwrap();
     let report = run(copy_report::<Aio, _, _>(&mut status(), &mut dst)).unwrap();
-    let out = content(&mut dst);
+    let out = content(&dst);
     assert_eq!(report.bytes(), out.len() as u64);
     assert_status_content(&out);
 
@@ -310,7 +308,7 @@ fn proc_file_with_a_position_and_a_limit_copies_exactly_that_range() {
     let mut dst = tempfile::tempfile().unwrap();
     let report = run(copy_report::<Aio, _, _>(&mut range, &mut dst)).unwrap();
     assert_eq!(report.bytes(), 5);
-    assert_eq!(content(&mut dst), &whole[3..8]);
+    assert_eq!(content(&dst), &whole[3..8]);
     assert_eq!(src.stream_position().unwrap(), 8);
 }
 
@@ -408,7 +406,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_2_and_4_gib_marks() {
         );
         assert_eq!(file.stream_position().unwrap(), mark + MIB);
         assert!(
-            content(&mut dst) == expected_range(&marks, start, 2 * MIB),
+            content(&dst) == expected_range(&marks, start, 2 * MIB),
             "cfr at {mark}"
         );
 
@@ -456,7 +454,7 @@ fn limits_past_2_and_4_gib_stop_at_the_end_of_a_sparse_file() {
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         assert_eq!(err.delivered(), 3 * MIB);
-        assert!(content(&mut dst) == expected_range(&marks, start, 3 * MIB));
+        assert!(content(&dst) == expected_range(&marks, start, 3 * MIB));
     }
 }
 

@@ -5,14 +5,12 @@
 //! `ZC_HEAVY=1` runs ten times as many copies.
 #![cfg(target_os = "linux")]
 
-mod support;
-
 use std::io::{self, Seek, SeekFrom};
 use std::time::Duration;
 
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
-use support::reliability::*;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::diagnostics::{pipes_open, pipes_pooled};
 use zc_traits::{copy_bidirectional, CopyError, CopyOptions, CopyPath, Limited, Report, Sink};
 
@@ -194,7 +192,7 @@ fn one_copy(route: Route, stop: Stop, rng: &mut Xorshift) {
             let mut dst = tempfile::tempfile().unwrap();
             let mut src = Limited::new(&mut file, limit.unwrap_or(u64::MAX));
             let outcome = run(stopped(opts.copy::<Aio, _, _>(&mut src, &mut dst), stop));
-            let arrived = content(&mut dst);
+            let arrived = content(&dst);
             assert!(arrived[..] == *window(&arrived), "{route:?}: bytes differ");
             let pos = file.stream_position().unwrap() - start;
             assert_eq!(pos, arrived.len() as u64, "{route:?} {stop:?}: position");
@@ -234,7 +232,7 @@ fn one_copy(route: Route, stop: Stop, rng: &mut Xorshift) {
             ));
             let arrived = match file {
                 Some(mut file) => {
-                    let got = content(&mut file);
+                    let got = content(&file);
                     assert_eq!(file.stream_position().unwrap(), got.len() as u64);
                     got
                 }
@@ -446,7 +444,7 @@ fn settled_fds() -> usize {
 #[test]
 #[cfg_attr(zc_portable, ignore = "asserts a kernel path")]
 fn dropped_and_failed_copies_leak_no_fd_no_pipe_and_keep_positions_exact() {
-    let _serial = serial();
+    let _serial = exclusive();
     // Warm up: the reactor's own fds, the pool's first pipes.
     pooled_pipes_are_clean(4);
     let fds_before = settled_fds();

@@ -1,15 +1,14 @@
 //! The buffered path: ends without a kernel object, kernel paths that decline, mocks that
 //! force short writes and `Pending`, and strict mode refusing to fall back.
 
-mod support;
-
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_lite::future;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{copy_report, copy_strict, CopyPath, FuturesIo, Neutral};
 
 #[test]
@@ -26,7 +25,7 @@ fn proc_file_falls_back_and_copies_its_content() {
     let mut dst = tempfile::tempfile().unwrap();
     let report = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
     assert_eq!(report.path(), CopyPath::Buffered);
-    assert_eq!(content(&mut dst), expected);
+    assert_eq!(content(&dst), expected);
 
     let mut src = File::open("/proc/self/status").unwrap();
     let (mut tx, mut rx) = tcp_pair();
@@ -224,7 +223,7 @@ fn strict_mode_succeeds_where_the_kernel_path_exists() {
     let report = run(copy_strict::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
     assert_eq!(report.path(), CopyPath::CopyFileRange);
     assert_eq!(report.user_bytes(), 0);
-    assert!(content(&mut dst) == data);
+    assert!(content(&dst) == data);
 }
 
 #[test]
@@ -236,5 +235,5 @@ fn slice_source_writes_straight_to_the_destination() {
     assert_eq!(report.path(), CopyPath::WriterTo);
     assert!(src.is_empty());
     dst.flush().unwrap();
-    assert!(content(&mut dst) == data);
+    assert!(content(&dst) == data);
 }

@@ -2,12 +2,11 @@
 // Each test asserts a kernel path; tests/portable.rs covers the portable fallback (`zc_portable`).
 #![cfg(not(zc_portable))]
 
-mod support;
-
 use std::io::{Seek, SeekFrom};
 
 use futures_lite::future;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{copy_report, CopyPath, Limited};
 
 #[test]
@@ -125,7 +124,7 @@ fn file_to_pipe_takes_sendfile() {
 #[test]
 fn o_direct_source_into_a_socket_fails_with_the_exact_count() {
     let data = pattern(DIRECT_LEN);
-    let Some((_dir, mut file)) = direct_source(&data) else {
+    let Some((_dir, mut file)) = direct_source(env!("CARGO_TARGET_TMPDIR"), &data) else {
         return;
     };
     let (mut tx, mut rx) = tcp_pair();

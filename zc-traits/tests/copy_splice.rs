@@ -2,12 +2,11 @@
 // Each test asserts a kernel path; tests/portable.rs covers the portable fallback (`zc_portable`).
 #![cfg(not(zc_portable))]
 
-mod support;
-
 use std::io::{Seek, Write};
 
 use futures_lite::{future, AsyncReadExt};
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{copy_report, BufReader, CopyPath, Limited};
 
 #[test]
@@ -42,7 +41,7 @@ fn socket_to_file_takes_splice() {
     }));
     assert_eq!(report.path(), CopyPath::Splice);
     assert_eq!(file.stream_position().unwrap(), 4 + data.len() as u64);
-    let written = content(&mut file);
+    let written = content(&file);
     assert_eq!(&written[..4], b"keep");
     assert!(written[4..] == data[..]);
 }

@@ -2,12 +2,11 @@
 // Measures a copy_file_range copy; tests/portable.rs covers the portable fallback (`zc_portable`).
 #![cfg(not(zc_portable))]
 
-mod support;
-
 use std::cell::Cell;
 
 use futures_lite::future;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{CopyOptions, CopyPath, Neutral};
 
 /// Copies 32 MiB file→file (copy_file_range never waits, so without a bound one poll would do
@@ -36,7 +35,7 @@ fn probe_runs_during_copy(opts: CopyOptions) -> u64 {
         },
     ));
     assert_eq!(report.path(), CopyPath::CopyFileRange);
-    assert!(content(&mut dst) == data);
+    assert!(content(&dst) == data);
     probe_runs.get()
 }
 

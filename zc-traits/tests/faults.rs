@@ -4,22 +4,19 @@
 // The kernel errors injected here do not exist under the portable fallback (`zc_portable`).
 #![cfg(all(target_os = "linux", not(zc_portable)))]
 
-mod support;
-
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Command;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_io::Async;
 use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use rustix::io::Errno;
-use support::reliability::*;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::fault::{self, Call};
 use zc_traits::{
     copy_bidirectional_report, copy_report, copy_strict, CopyError, CopyOptions, CopyPath, Limited,
@@ -41,8 +38,8 @@ enum Gone {
 /// A TCP pair with small kernel buffers, so a copy is still running when the peer leaves.
 fn small_tcp_pair() -> (AioStream<TcpStream>, AioStream<TcpStream>) {
     let (a, b) = tcp_pair();
-    small_buffers(a.0.get_ref().as_fd(), 32 << 10);
-    small_buffers(b.0.get_ref().as_fd(), 32 << 10);
+    socket_buffers(a.0.get_ref().as_fd(), 32 << 10);
+    socket_buffers(b.0.get_ref().as_fd(), 32 << 10);
     (a, b)
 }
 
@@ -250,49 +247,6 @@ fn locally_shut_down_socket_is_broken_pipe_before_any_byte() {
 
 // ---------------------------------------------------------------------------------------------
 // SIGPIPE, in child processes where it is not ignored.
-
-/// The environment variable that turns a test of this binary into a child's part.
-const CHILD: &str = "ZC_FAULTS_CHILD";
-
-/// Re-runs this test binary on one test, with `CHILD=mode`; returns its status and output.
-fn spawn_child(test: &str, mode: &str) -> std::process::Output {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD, mode)
-        .output()
-        .unwrap()
-}
-
-fn child_mode() -> Option<String> {
-    std::env::var(CHILD).ok()
-}
-
-/// In this process, SIGPIPE now does what its default disposition does: it kills the process.
-///
-/// Rust's runtime ignores SIGPIPE at start-up and no safe std API resets it, so the child
-/// installs signal-hook's emulation of the default action (restore `SIG_DFL`, re-raise), and
-/// checks in `/proc/self/status` that SIGPIPE is no longer ignored.
-fn make_sigpipe_fatal() {
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
-    signal_hook::flag::register_conditional_default(
-        signal_hook::consts::SIGPIPE,
-        Arc::new(AtomicBool::new(true)),
-    )
-    .unwrap();
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let mask = |name: &str| {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-        u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap()
-    };
-    let bit = 1u64 << (signal_hook::consts::SIGPIPE - 1);
-    assert_eq!(mask("SigIgn:") & bit, 0, "SIGPIPE must not be ignored");
-    assert_ne!(
-        mask("SigCgt:") & bit,
-        0,
-        "SIGPIPE must be caught (and fatal)"
-    );
-}
 
 #[test]
 fn sigpipe_is_never_raised_even_where_it_would_kill() {
@@ -506,7 +460,7 @@ fn file_grown_between_copy_file_range_chunks_is_copied_up_to_its_size_at_the_sta
     assert_eq!(report.path(), CopyPath::CopyFileRange);
     assert_eq!(report.bytes(), 4 << 20);
     assert_eq!(src.stream_position().unwrap(), 4 << 20);
-    assert!(content(&mut dst) == data, "copied bytes differ");
+    assert!(content(&dst) == data, "copied bytes differ");
 }
 
 #[test]
@@ -588,7 +542,7 @@ fn file_truncated_between_copy_file_range_chunks_ends_the_copy() {
             }
         }
         assert_eq!(src.stream_position().unwrap(), expected);
-        let out = content(&mut dst);
+        let out = content(&dst);
         assert!(out[..] == data[..expected as usize], "copied bytes differ");
     }
 }
@@ -657,8 +611,8 @@ fn blocking_pair() -> (TcpStream, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let a = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let b = listener.accept().unwrap().0;
-    small_buffers(a.as_fd(), 16 << 10);
-    small_buffers(b.as_fd(), 16 << 10);
+    socket_buffers(a.as_fd(), 16 << 10);
+    socket_buffers(b.as_fd(), 16 << 10);
     (a, b)
 }
 
@@ -845,7 +799,7 @@ fn run_scenario(scenario: Scenario, data: &[u8], fail: Option<(Errno, u32)>) -> 
             let result = run(opts.copy::<Aio, _, _>(&mut src, &mut dst));
             Outcome {
                 result,
-                received: content(&mut dst),
+                received: content(&dst),
                 src_pos: Some(src.stream_position().unwrap()),
             }
         }
@@ -876,7 +830,7 @@ fn run_scenario(scenario: Scenario, data: &[u8], fail: Option<(Errno, u32)>) -> 
                 let result = run(opts.copy::<Aio, _, _>(&mut src, &mut dst));
                 Outcome {
                     result,
-                    received: content(&mut dst),
+                    received: content(&dst),
                     src_pos: None,
                 }
             } else {
@@ -908,7 +862,7 @@ fn run_scenario(scenario: Scenario, data: &[u8], fail: Option<(Errno, u32)>) -> 
             let result = run(opts.copy::<Aio, _, _>(&mut src, &mut dst));
             Outcome {
                 result,
-                received: content(&mut dst),
+                received: content(&dst),
                 src_pos: None,
             }
         }

@@ -5,15 +5,13 @@
 // Counts splice pipes; tests/portable.rs covers the portable fallback (`zc_portable`).
 #![cfg(all(target_os = "linux", not(zc_portable)))]
 
-mod support;
-
 use std::cell::Cell;
 use std::io::Seek;
 use std::time::Duration;
 
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
-use support::reliability::*;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::diagnostics::{pipes_open, pipes_pooled};
 use zc_traits::{copy_report, CopyPath, Report};
 
@@ -74,8 +72,8 @@ impl InFlight {
 
 /// Small kernel buffers, so a copy waits for its reader and the copies overlap.
 fn small<T: std::os::fd::AsFd>(pair: (AioStream<T>, AioStream<T>)) -> (AioStream<T>, AioStream<T>) {
-    small_buffers(pair.0 .0.get_ref().as_fd(), 16 << 10);
-    small_buffers(pair.1 .0.get_ref().as_fd(), 16 << 10);
+    socket_buffers(pair.0 .0.get_ref().as_fd(), 16 << 10);
+    socket_buffers(pair.1 .0.get_ref().as_fd(), 16 << 10);
     pair
 }
 
@@ -143,7 +141,7 @@ async fn one(i: usize, len: usize, flight: &InFlight, copies: usize) -> (CopyPat
                 async { copy_report(&mut src, &mut file).await.unwrap() },
             )
             .await;
-            (CopyPath::Splice, report, content(&mut file) == data)
+            (CopyPath::Splice, report, content(&file) == data)
         }
         // file → file: copy_file_range.
         _ => {
@@ -152,7 +150,7 @@ async fn one(i: usize, len: usize, flight: &InFlight, copies: usize) -> (CopyPat
             flight.start(copies).await;
             let report = copy_report::<Aio, _, _>(&mut src, &mut dst).await.unwrap();
             future::yield_now().await;
-            (CopyPath::CopyFileRange, report, content(&mut dst) == data)
+            (CopyPath::CopyFileRange, report, content(&dst) == data)
         }
     };
     flight.end();

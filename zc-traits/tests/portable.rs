@@ -3,13 +3,12 @@
 //! the buffered path, with the same bytes, positions and limits, and a strict copy says why.
 #![cfg(zc_portable)]
 
-mod support;
-
 use std::cell::Cell;
 use std::io::{self, Seek, SeekFrom};
 
 use futures_lite::future;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{copy_report, copy_strict, CopyOptions, CopyPath, Limited, Neutral};
 
 #[test]
@@ -26,7 +25,7 @@ fn file_to_file_is_buffered_from_both_positions() {
     );
     assert_eq!(report.kernel_bytes(), 0);
     assert_eq!(src.stream_position().unwrap(), 300_000);
-    let out = content(&mut dst);
+    let out = content(&dst);
     assert!(out[..4] == b"head"[..] && out[4..] == data[1_000..]);
 }
 
@@ -81,7 +80,7 @@ fn socket_to_socket_and_to_file_are_buffered() {
         write_and_close(&mut client, &data),
     ));
     assert_eq!(report.unwrap().path(), CopyPath::Buffered);
-    assert!(content(&mut dst) == data);
+    assert!(content(&dst) == data);
 }
 
 #[test]
@@ -96,7 +95,7 @@ fn strict_copy_fails_unsupported_and_takes_nothing() {
     );
     assert_eq!(err.delivered(), 0);
     assert_eq!(src.stream_position().unwrap(), 0);
-    assert!(content(&mut dst).is_empty());
+    assert!(content(&dst).is_empty());
 }
 
 /// The bound per poll holds on the buffered path too: file → file never waits, so without it
@@ -122,7 +121,7 @@ fn a_buffered_copy_yields_between_its_chunks() {
                 }
             },
         ));
-        assert!(content(&mut dst) == data);
+        assert!(content(&dst) == data);
         runs.get()
     };
     let bounded = probe_runs(CopyOptions::new().max_per_poll(256 << 10));

@@ -4,15 +4,13 @@
 //!
 //! `PROPTEST_CASES` overrides the number of cases; `ZC_HEAVY=1` runs more, and bigger, ones.
 
-mod support;
-
 use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::OnceLock;
 
 use futures_lite::future;
 use proptest::prelude::*;
-use support::reliability::*;
-use support::*;
+use zc_test_support::aio::*;
+use zc_test_support::*;
 use zc_traits::{
     BufReader, CopyError, CopyOptions, CopyPath, Limited, Report, Sink, Source,
     DEFAULT_MAX_PER_POLL,
@@ -308,7 +306,7 @@ proptest! {
         let want = &data[start..start + selected];
         prop_assert_eq!(&prefilled[..], &want[..prefilled.len()]);
         check_outcome(&result, selected - prefilled.len(), limit, available, kernel(CopyPath::CopyFileRange));
-        let written = content(&mut dst);
+        let written = content(&dst);
         prop_assert_eq!(written.len(), head + selected - prefilled.len());
         prop_assert!(written[..head] == data[..head]);
         prop_assert!(written[head..] == want[prefilled.len()..], "destination bytes differ");
@@ -488,7 +486,7 @@ proptest! {
                 let mut src = BufReader::with_capacity(buffer, Limited::new(&mut reader, limit.unwrap_or(u64::MAX)));
                 let r = run(opts.copy::<Aio, _, _>(&mut src, &mut file));
                 prop_assert_eq!(file.stream_position().unwrap(), selected as u64);
-                (r, content(&mut file), CopyPath::Buffered)
+                (r, content(&file), CopyPath::Buffered)
             }
             // file → mock writer: buffered, and the file position follows the bytes.
             4 => {
