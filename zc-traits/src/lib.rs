@@ -24,9 +24,11 @@
 //!
 //! The copy is a state machine that tries, in order: the source's `WriterTo`, the
 //! destination's `ReaderFrom`, the kernel plans for the two fds (see the table below), and the
-//! buffered path. A path may give up only before it delivered a byte; after that it finishes,
-//! or hands over the exact count, or fails with the count. All syscalls go through `rustix`,
-//! and every crate of zc is `#![forbid(unsafe_code)]`.
+//! buffered path. A path may fall back to the next only before it delivered a byte; after
+//! that it finishes, or falls back with the exact count, or fails with the count. All syscalls
+//! go through `rustix` (SIGPIPE's mask through `nix`), and every crate of zc is
+//! `#![forbid(unsafe_code)]`. The repository's `docs/DESIGN.md` follows one copy from
+//! [`copy`] to `sendfile(2)`, file by file.
 //!
 //! | source              | destination                 | kernel path                        |
 //! |---------------------|-----------------------------|------------------------------------|
