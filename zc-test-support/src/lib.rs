@@ -47,7 +47,12 @@ pub use io::{
     write_all, write_and_close,
 };
 pub use mock::{Act, Scripted};
-#[cfg(feature = "fault-injection")]
+// Where zc_traits::fault exists: its kernel calls are Linux's (not under `--cfg zc_portable`).
+#[cfg(all(
+    feature = "fault-injection",
+    any(target_os = "linux", target_os = "android"),
+    not(zc_portable)
+))]
 pub use poll::with_fault;
 pub use poll::{join_all, poll_at_most};
 pub use process::{

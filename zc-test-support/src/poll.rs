@@ -26,7 +26,12 @@ pub async fn poll_at_most<F: Future>(fut: F, polls: usize) -> Option<F::Output> 
 /// Runs `fut` with `call` failing with `errno` after `skip` calls, on whichever threads the
 /// runtime polls it: the fault is re-armed on the polling thread before each poll and taken
 /// back after it, so a work-stealing runtime cannot lose or duplicate it.
-#[cfg(feature = "fault-injection")]
+// Where zc_traits::fault exists: its kernel calls are Linux's (not under `--cfg zc_portable`).
+#[cfg(all(
+    feature = "fault-injection",
+    any(target_os = "linux", target_os = "android"),
+    not(zc_portable)
+))]
 pub async fn with_fault<F: Future>(
     call: zc_traits::fault::Call,
     errno: i32,
