@@ -69,7 +69,8 @@
 //!
 //! # Platform-specific behavior
 //!
-//! The kernel paths exist on Linux; elsewhere on Unix every copy takes the buffered path.
+//! The kernel paths exist on Linux; elsewhere on Unix every copy takes the buffered path. Off
+//! Unix (Windows) this crate is empty.
 //!
 //! # Examples
 //!

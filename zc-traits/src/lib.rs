@@ -69,7 +69,8 @@
 //! # Platform-specific behavior
 //!
 //! The kernel paths exist on Linux (and Android). Elsewhere on Unix every copy takes the
-//! buffered path, and [`copy_strict`] fails with `ErrorKind::Unsupported`.
+//! buffered path, and [`copy_strict`] fails with `ErrorKind::Unsupported`. Off Unix (Windows)
+//! this crate is empty.
 //!
 //! # Examples
 //!
