@@ -128,14 +128,18 @@ pub(crate) fn poll_read_tokio<R: AsyncRead + ?Sized>(
     Poll::Ready(Ok(read_buf.filled().len()))
 }
 
-/// [`Readiness<Tokio>`] for each type: its registration (itself, or the stream of a half), the
-/// one direction it may wait for, and what its fd is (the type says it, so a copy asks the
-/// kernel nothing about it).
-macro_rules! polled {
-    ($($ty:ty => $kind:ident, $registration:ident, $direction:expr;)*) => {$(
+/// Each of tokio's registered types as a zc endpoint: its [`Readiness<Tokio>`] (its
+/// registration: itself, or the stream of a half; the one direction it may wait for; what its
+/// fd is, which the type says, so a copy asks the kernel nothing about it), and its
+/// [`Source<Tokio>`] / [`Sink<Tokio>`] impls, each with its docs.
+macro_rules! endpoints {
+    ($(
+        $ty:ty => $kind:ident, $registration:ident, $direction:expr,
+            [$($(#[$doc:meta])* $role:ident),+ $(,)?];
+    )*) => {$(
         impl Readiness<Tokio> for $ty {
             fn fd(&self) -> BorrowedFd<'_> {
-                polled!(@registration $registration, self).as_fd()
+                endpoints!(@registration $registration, self).as_fd()
             }
 
             fn fd_kind(&self) -> FdKind {
@@ -148,10 +152,12 @@ macro_rules! polled {
                 interest: Interest,
                 op: &mut dyn FnMut(BorrowedFd<'_>) -> io::Result<usize>,
             ) -> Poll<io::Result<usize>> {
-                let registration = polled!(@registration $registration, self);
+                let registration = endpoints!(@registration $registration, self);
                 poll_io(registration, $direction, cx, interest, op)
             }
         }
+
+        $(endpoints!(@$role $ty, $(#[$doc])*);)+
     )*};
     (@registration itself, $end:ident) => {
         &*$end
@@ -159,28 +165,7 @@ macro_rules! polled {
     (@registration $stream:ident, $end:ident) => {
         AsRef::<$stream>::as_ref(&*$end)
     };
-}
-
-const READ: Option<Interest> = Some(Interest::Readable);
-const WRITE: Option<Interest> = Some(Interest::Writable);
-
-polled! {
-    TcpStream => StreamSocket, itself, None;
-    UnixStream => StreamSocket, itself, None;
-    tcp::ReadHalf<'_> => StreamSocket, TcpStream, READ;
-    tcp::OwnedReadHalf => StreamSocket, TcpStream, READ;
-    tcp::WriteHalf<'_> => StreamSocket, TcpStream, WRITE;
-    tcp::OwnedWriteHalf => StreamSocket, TcpStream, WRITE;
-    unix::ReadHalf<'_> => StreamSocket, UnixStream, READ;
-    unix::OwnedReadHalf => StreamSocket, UnixStream, READ;
-    unix::WriteHalf<'_> => StreamSocket, UnixStream, WRITE;
-    unix::OwnedWriteHalf => StreamSocket, UnixStream, WRITE;
-    pipe::Receiver => Pipe, itself, READ;
-    pipe::Sender => Pipe, itself, WRITE;
-}
-
-macro_rules! polled_source {
-    ($($(#[$doc:meta])* $ty:ty),* $(,)?) => {$(
+    (@source $ty:ty, $(#[$doc:meta])*) => {
         $(#[$doc])*
         impl Source<Tokio> for $ty {
             fn poll_read(
@@ -195,11 +180,8 @@ macro_rules! polled_source {
                 Some(RawEnd::Polled(self))
             }
         }
-    )*};
-}
-
-macro_rules! polled_sink {
-    ($($(#[$doc:meta])* $ty:ty),* $(,)?) => {$(
+    };
+    (@sink $ty:ty, $(#[$doc:meta])*) => {
         $(#[$doc])*
         impl Sink<Tokio> for $ty {
             sink_by_async_write!();
@@ -208,40 +190,67 @@ macro_rules! polled_sink {
                 Some(RawEnd::Polled(self))
             }
         }
-    )*};
+    };
 }
 
-polled_source!(
-    /// A TCP socket: `splice(2)` into a socket, a pipe or a file.
-    TcpStream,
-    /// A Unix stream socket: `splice(2)` into a socket, a pipe or a file.
-    UnixStream,
-    /// The read half of [`TcpStream::split`].
-    tcp::ReadHalf<'_>,
-    /// The read half of [`TcpStream::into_split`].
-    tcp::OwnedReadHalf,
-    /// The read half of [`UnixStream::split`].
-    unix::ReadHalf<'_>,
-    /// The read half of [`UnixStream::into_split`].
-    unix::OwnedReadHalf,
-    /// The reading end of a pipe: `splice(2)` into a file without an intermediate pipe.
-    pipe::Receiver,
-);
+const READ: Option<Interest> = Some(Interest::Readable);
+const WRITE: Option<Interest> = Some(Interest::Writable);
 
-polled_sink!(
-    /// A TCP socket: receives `sendfile(2)` from a file and `splice(2)` from a socket or pipe.
-    /// [`Sink::poll_shutdown`] is `shutdown(SHUT_WR)`.
-    TcpStream,
-    /// A Unix stream socket, as [`TcpStream`].
-    UnixStream,
-    /// The write half of [`TcpStream::split`]; its shutdown half-closes the stream.
-    tcp::WriteHalf<'_>,
-    /// The write half of [`TcpStream::into_split`]; its shutdown half-closes the stream.
-    tcp::OwnedWriteHalf,
-    /// The write half of [`UnixStream::split`].
-    unix::WriteHalf<'_>,
-    /// The write half of [`UnixStream::into_split`].
-    unix::OwnedWriteHalf,
-    /// The writing end of a pipe: receives `sendfile(2)` from a file, `splice(2)` otherwise.
-    pipe::Sender,
-);
+endpoints! {
+    TcpStream => StreamSocket, itself, None, [
+        /// A TCP socket: `splice(2)` into a socket, a pipe or a file.
+        source,
+        /// A TCP socket: receives `sendfile(2)` from a file and `splice(2)` from a socket or
+        /// pipe. [`Sink::poll_shutdown`] is `shutdown(SHUT_WR)`.
+        sink,
+    ];
+    UnixStream => StreamSocket, itself, None, [
+        /// A Unix stream socket: `splice(2)` into a socket, a pipe or a file.
+        source,
+        /// A Unix stream socket, as [`TcpStream`].
+        sink,
+    ];
+    pipe::Receiver => Pipe, itself, READ, [
+        /// The reading end of a pipe: `splice(2)` into a file without an intermediate pipe.
+        source,
+    ];
+    pipe::Sender => Pipe, itself, WRITE, [
+        /// The writing end of a pipe: receives `sendfile(2)` from a file, `splice(2)`
+        /// otherwise.
+        sink,
+    ];
+}
+
+// The four halves of a stream's `split()` / `into_split()`; their shutdown is the stream's
+// `shutdown(SHUT_WR)`.
+macro_rules! halves {
+    ($module:ident, $stream:ident) => {
+        endpoints! {
+            $module::ReadHalf<'_> => StreamSocket, $stream, READ, [
+                #[doc = concat!("The read half of [`", stringify!($stream), "::split`].")]
+                source,
+            ];
+            $module::OwnedReadHalf => StreamSocket, $stream, READ, [
+                #[doc = concat!("The read half of [`", stringify!($stream), "::into_split`].")]
+                source,
+            ];
+            $module::WriteHalf<'_> => StreamSocket, $stream, WRITE, [
+                #[doc = concat!(
+                    "The write half of [`", stringify!($stream), "::split`]; its shutdown ",
+                    "half-closes the stream."
+                )]
+                sink,
+            ];
+            $module::OwnedWriteHalf => StreamSocket, $stream, WRITE, [
+                #[doc = concat!(
+                    "The write half of [`", stringify!($stream), "::into_split`]; its ",
+                    "shutdown half-closes the stream."
+                )]
+                sink,
+            ];
+        }
+    };
+}
+
+halves!(tcp, TcpStream);
+halves!(unix, UnixStream);
