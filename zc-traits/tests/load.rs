@@ -17,23 +17,6 @@ use zc_traits::{copy_report, CopyPath, Report};
 
 const COPIES: usize = 1000;
 
-/// Makes room for `fds` open files: the soft limit is often 1,024.
-fn allow_fds(fds: u64) {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-    let limit = getrlimit(Resource::Nofile);
-    if limit.current.is_some_and(|cur| cur < fds) {
-        let want = limit.maximum.map_or(fds, |max| max.min(fds.max(8192)));
-        setrlimit(
-            Resource::Nofile,
-            Rlimit {
-                current: Some(want),
-                maximum: limit.maximum,
-            },
-        )
-        .unwrap();
-    }
-}
-
 /// Copies that have started and not finished, and the most there were at once.
 #[derive(Default)]
 struct InFlight {
@@ -159,7 +142,7 @@ async fn one(i: usize, len: usize, flight: &InFlight, copies: usize) -> (CopyPat
 
 #[test]
 fn thousand_concurrent_copies_are_exact_and_keep_pipes_and_fds_bounded() {
-    allow_fds(16_384);
+    raise_fd_limit(16_384);
     let len = if heavy() { 1 << 20 } else { 64 << 10 };
     // Warm-up: the reactor's fds, a few pooled pipes.
     let warm_up = InFlight::default();
