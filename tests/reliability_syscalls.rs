@@ -367,7 +367,13 @@ fn relay_makes_no_syscall_but_splice_and_the_wait<H: FromStd>() {
         module::<H>()
     );
     // Per MiB relayed: the difference between relays of 48 and 16 MiB.
-    let per = difference(16, 48, |mib| traced(&test, 1 << 20, mib, false, true));
+    let run = |mib| traced(&test, 1 << 20, mib, false, true);
+    let (few, many) = (run(16), run(48));
+    let per = difference(
+        16,
+        48,
+        |mib| if mib == 16 { few.clone() } else { many.clone() },
+    );
     eprintln!("{}: per MiB relayed: {}", H::NAME, show(&per));
     // What the relay once made per kernel step: the SIGPIPE probe (send(0) + poll) and
     // kind checks. None of them may grow with the bytes now.
@@ -387,11 +393,14 @@ fn relay_makes_no_syscall_but_splice_and_the_wait<H: FromStd>() {
         H::NAME,
         show(&per)
     );
-    let splices = per.get("splice").copied().unwrap_or(0.0);
+    // The splices themselves, counted in the longer run alone: a difference of two runs can
+    // come out below one per MiB when the shorter run met more `EAGAIN`s on a busy machine.
+    // Every MiB needs at least one splice into the pipe and one out of it.
+    let splices = many.get("splice").copied().unwrap_or(0.0);
     assert!(
-        splices >= 1.0,
-        "{}: the relay did not splice: {}",
+        splices >= 2.0 * 48.0,
+        "{}: the relay did not splice ({splices} splices for 48 MiB): {}",
         H::NAME,
-        show(&per)
+        show(&many)
     );
 }
