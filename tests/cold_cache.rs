@@ -474,3 +474,94 @@ fn tokio_small_cold_file_reads_off_the_executor() {
     }
     std::fs::remove_file(&path).unwrap();
 }
+
+/// A hot small file is probed about once per `zc_traits::cold::recent::WINDOW` (1 ms), not
+/// once per copy: a copy within the window of another copy's "resident" takes the file as
+/// resident without a probe, even if it was evicted in between (what the window trades), and
+/// a copy after the window probes again and finds it cold. Observed through the report's
+/// `disk_wait_steps`: 0 when the copy took the file as resident, 1 when it probed and read the
+/// cold file off the executor. Each copy has a connection of its own, closed after it: pages
+/// that `sendfile` passed to a socket stay referenced (and cannot be evicted) while it is open.
+#[test]
+fn tokio_hot_small_file_is_not_probed_again_within_a_millisecond() {
+    const SMALL: usize = 64 << 10;
+    let _turn = turn();
+    // One CPU for this thread and the threads it starts (the runtime's blocking pool, the
+    // receivers): a page read on another CPU can wait in that CPU's LRU batch, where
+    // `POSIX_FADV_DONTNEED` cannot evict it.
+    let mut one = rustix::thread::CpuSet::new();
+    one.set(rustix::thread::sched_getcpu());
+    rustix::thread::sched_setaffinity(None, &one).unwrap();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cold_cache_hot.bin");
+    let content: Vec<u8> = (0..SMALL as u64).map(byte_at).collect();
+    std::fs::write(&path, &content).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let copy = |mut f: File| -> u64 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let rx = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let report = rt.block_on(async {
+            let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            zc::copy_report::<zc::Tokio, _, _>(&mut f, &mut sock)
+                .await
+                .unwrap()
+        });
+        assert_eq!(report.bytes(), SMALL as u64, "{report:?}");
+        assert!(rx.join().unwrap() == content, "the bytes differ");
+        report.disk_wait_steps()
+    };
+    // Evicts the file and checks that it is cold, retrying while a closed socket's queue
+    // still holds pages `sendfile` passed on; the check's miss starts a read of that page, so
+    // this waits for that read and evicts again.
+    let evict = |f: &File| -> bool {
+        f.sync_all().unwrap();
+        for _ in 0..100 {
+            fadvise(f, 0, None, Advice::DontNeed).unwrap();
+            let mut byte = [0u8; 1];
+            let mut bufs = [std::io::IoSliceMut::new(&mut byte)];
+            let last = SMALL as u64 - 1;
+            if preadv2(f, &mut bufs, last, ReadWriteFlags::NOWAIT) == Err(Errno::AGAIN) {
+                std::thread::sleep(Duration::from_millis(20));
+                fadvise(f, 0, None, Advice::DontNeed).unwrap();
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    };
+    let (mut within, mut after) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        // After the window (the eviction waits 20 ms): probed, found cold, read off the
+        // executor; the job leaves the file resident, and the probe after it records that.
+        let f = File::open(&path).unwrap();
+        if !evict(&f) {
+            println!("skipped: the file system keeps the file resident (tmpfs?)");
+            std::fs::remove_file(&path).unwrap();
+            return;
+        }
+        after.push(copy(f));
+        // Found resident by its probe, or taken as resident: no disk wait.
+        assert_eq!(copy(File::open(&path).unwrap()), 0);
+        // Evicted at once and copied within the window, most of the time: taken as
+        // resident, no probe, no disk wait.
+        let f = File::open(&path).unwrap();
+        fadvise(&f, 0, None, Advice::DontNeed).unwrap();
+        within.push(copy(f));
+    }
+    std::fs::remove_file(&path).unwrap();
+    println!("after the window: {after:?}; within it: {within:?}");
+    assert!(after.iter().all(|&w| w == 1), "after the window: {after:?}");
+    // A slow machine may let a few windows pass between two copies.
+    assert!(within.contains(&0), "within the window: {within:?}");
+}

@@ -15,7 +15,9 @@
 //!    step (none for a step inside a range already probed or just read; one `lseek` per
 //!    copy for the offset, none when the step may take the file to the size its `fstat`
 //!    gave, as a small file's one step does: the range then ends at the file's last byte),
-//!    and no thread hop.
+//!    and no thread hop. A file whose last byte was found resident less than a millisecond
+//!    ago is not probed again for such a step ([`recent`]): a hot small file costs a server
+//!    one probe a millisecond, not one per copy.
 //! 2. **Cold**: the copy hands a job to the runtime's blocking facility
 //!    ([`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking)) and returns `Pending`.
 //!    The job owns a duplicate of the fd (`try_clone_to_owned`), the offset and the length;
@@ -74,6 +76,9 @@ pub(crate) struct ColdCache {
     read_to: Option<u64>,
     /// The file's last byte (at its size from the copy's `fstat`) was found resident.
     tail_resident: bool,
+    /// The file's [`Meta::stamp`](crate::sys::Meta::stamp), under which [`recent`] keeps
+    /// what its tail probe found (0: not kept).
+    stamp: u64,
     wait: Option<Arc<Signal>>,
     /// Steps whose range was read off the executor thread, and their bytes.
     pub(crate) steps: u64,
@@ -83,8 +88,9 @@ pub(crate) struct ColdCache {
 }
 
 impl ColdCache {
-    pub(crate) fn new(spawn: Spawn) -> ColdCache {
+    pub(crate) fn new(spawn: Spawn, stamp: u64) -> ColdCache {
         ColdCache {
+            stamp,
             spawn,
             inline: false,
             off: false,
@@ -164,11 +170,13 @@ impl ColdCache {
         let (None, Some(size @ 1..)) = (self.pos, to_size) else {
             return false;
         };
-        if self.tail_resident {
+        if self.tail_resident || recent::resident(self.stamp) {
+            self.tail_resident = true;
             return true;
         }
         match sys::residency(fd, size - 1) {
             Residency::Resident => {
+                recent::record(self.stamp);
                 self.tail_resident = true;
                 true
             }
@@ -245,6 +253,89 @@ impl ColdCache {
     pub(crate) fn moved(&mut self, n: u64) {
         if let Some(pos) = &mut self.pos {
             *pos += n;
+        }
+    }
+}
+
+/// What the tail probes of the last moment found: a file whose last byte was found resident
+/// less than [`recent::WINDOW`] ago is not probed again.
+///
+/// A server sends its hot small files over and over, each copy from a fresh `open`; probing
+/// each one's last byte was the one syscall a 16 KiB copy made beyond a C server's `open`,
+/// `fstat`, `sendfile`, `close` (zc-bench's scenario 4: 5 syscalls per copy, ~1.13× the C
+/// loop's CPU). Under load a hot file is copied far more often than once a millisecond, so it
+/// is probed about once a millisecond instead. The knowledge is a millisecond old at most: a
+/// file evicted within that millisecond (by memory pressure, or `POSIX_FADV_DONTNEED`) is read
+/// inline by its next step, as a file evicted between a probe and its step always could be.
+/// Only the tail probe of a step that may take a file to its end uses this: a small file's
+/// one step, or a big file's last; the other steps of a big file probe as before.
+///
+/// The table is a fixed array of atomics, shared by all copies in the process, with no lock:
+/// each slot holds the upper 32 bits of a [`Meta::stamp`](crate::sys::Meta::stamp) and the
+/// time of the probe, in microseconds modulo 2³², in one `u64`. A slot that two files share
+/// keeps the later one; a stamp that changed (the file was written: its times changed) finds
+/// nothing.
+pub(crate) mod recent {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    /// How long a probe's "resident" stands for the same file.
+    pub(crate) const WINDOW: Duration = Duration::from_millis(1);
+
+    const SLOTS: usize = 64;
+
+    static TABLE: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
+
+    /// Microseconds since the first use, modulo 2³² (wraps after ~71 minutes: an entry not
+    /// overwritten since can pass for fresh again within a window of the wrap, and only for
+    /// the same file).
+    fn now() -> u32 {
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_micros() as u32
+    }
+
+    fn slot(stamp: u64) -> &'static AtomicU64 {
+        &TABLE[stamp as usize % SLOTS]
+    }
+
+    /// The file of this stamp was found resident less than [`WINDOW`] ago. Never for stamp 0.
+    pub(crate) fn resident(stamp: u64) -> bool {
+        if stamp == 0 {
+            return false;
+        }
+        let entry = slot(stamp).load(Ordering::Relaxed);
+        let (key, at) = ((entry >> 32) as u32, entry as u32);
+        key == (stamp >> 32) as u32 && u128::from(now().wrapping_sub(at)) < WINDOW.as_micros()
+    }
+
+    /// The file of this stamp was just found resident.
+    pub(crate) fn record(stamp: u64) {
+        if stamp != 0 {
+            slot(stamp).store((stamp >> 32) << 32 | u64::from(now()), Ordering::Relaxed);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_stamp_is_resident_for_a_window_after_its_record() {
+            let stamp = 0xdead_beef_0000_0007;
+            assert!(!resident(stamp));
+            // Read back within the window (a preempted thread may need another try).
+            assert!((0..100).any(|_| {
+                record(stamp);
+                resident(stamp)
+            }));
+            // Another file in the same slot, or the same file after a write: nothing.
+            assert!(!resident(0x1234_5678_0000_0007));
+            assert!(!resident(0xdead_beef_0000_0008));
+            record(0);
+            assert!(!resident(0));
+            std::thread::sleep(WINDOW * 2);
+            assert!(!resident(stamp));
         }
     }
 }

@@ -39,7 +39,9 @@
 //!   (`is_file_at_offset`, `is_file_sink` in `file_end.rs`), as does the `WriterTo` stage for a
 //!   destination with an fd;
 //! * a regular file source with the cold-cache check on reads its offset once (`lseek`),
-//!   except for a step that may take the file to its end (see [`cold`](crate::cold)).
+//!   except for a step that may take the file to its end, and probes the page cache once per
+//!   step (`preadv2`), except for such a step when the same file was found resident less
+//!   than a millisecond ago (see [`cold`](crate::cold)).
 //!
 //! # The end of a regular file
 //!

@@ -42,18 +42,18 @@ impl From<Call> for CopyPath {
     }
 }
 
-/// What an end is, and a regular file's size (0 if not one): from the end's type when it
-/// says it ([`FdKind`]), else from one `fstat` (and a `getsockopt` for a socket).
-pub(crate) fn end_kind<Rt>(end: &RawEnd<'_, Rt>) -> (Kind, u64) {
+/// What an end is, with a regular file's size and stamp ([`sys::Meta`]): from the end's type
+/// when it says it ([`FdKind`]), else from one `fstat` (and a `getsockopt` for a socket).
+pub(crate) fn end_kind<Rt>(end: &RawEnd<'_, Rt>) -> sys::Meta {
     let stated = match end {
         RawEnd::Polled(ready) => ready.fd_kind(),
         RawEnd::Watched(_, _, kind) => *kind,
         RawEnd::Direct(_) | RawEnd::File(_) => FdKind::Unknown,
     };
     match stated {
-        FdKind::StreamSocket => (Kind::StreamSocket, 0),
-        FdKind::Pipe => (Kind::Pipe, 0),
-        FdKind::Unknown => sys::kind_and_size(end.fd()),
+        FdKind::StreamSocket => sys::Meta::stated(Kind::StreamSocket),
+        FdKind::Pipe => sys::Meta::stated(Kind::Pipe),
+        FdKind::Unknown => sys::meta(end.fd()),
     }
 }
 

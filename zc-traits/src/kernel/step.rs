@@ -55,16 +55,17 @@ pub(crate) struct Kernel {
 }
 
 impl Kernel {
-    /// `src_size`: a regular file source's size from its `fstat` (0: unknown).
+    /// `(src_kind, dst_kind)`: what the plans were made for. `src`: what the source's `fstat`
+    /// said (a regular file's size, 0 if unknown, and its stamp).
     /// `spawn`: the runtime's blocking facility, for ranges not in the page cache (`None`:
     /// read them inline).
     pub(crate) fn new(
         plans: Vec<Plan>,
-        src_kind: Kind,
-        dst_kind: Kind,
-        src_size: u64,
+        (src_kind, dst_kind): (Kind, Kind),
+        src: sys::Meta,
         spawn: Option<Spawn>,
     ) -> Kernel {
+        let src_size = src.size;
         Kernel {
             plans,
             current: 0,
@@ -80,7 +81,7 @@ impl Kernel {
             dst_watch: None,
             cold: spawn
                 .filter(|_| src_kind == Kind::RegularFile)
-                .map(ColdCache::new),
+                .map(|spawn| ColdCache::new(spawn, src.stamp)),
         }
     }
 

@@ -58,8 +58,8 @@ impl CopyState {
         };
         // One fstat per end (none for an end whose type says its kind), shared by the plan
         // choice and the source's size; two files also cost the same-file check's two.
-        let ((src_kind, src_size), (dst_kind, _)) = (end_kind(&s), end_kind(&d));
-        let kinds = (src_kind, dst_kind);
+        let (src_meta, dst_meta) = (end_kind(&s), end_kind(&d));
+        let kinds = (src_meta.kind, dst_meta.kind);
         let both_files = kinds == (sys::Kind::RegularFile, sys::Kind::RegularFile);
         if let Some(why) = both_files
             .then(|| sys::same_file_refusal(s.fd(), d.fd(), limit))
@@ -74,7 +74,7 @@ impl CopyState {
         match plans(&s, &d, kinds) {
             Ok((plans, src_kind, dst_kind)) => {
                 let spawn = self.opts.disk_off_thread.then_some(self.spawn);
-                let kernel = Kernel::new(plans, src_kind, dst_kind, src_size, spawn);
+                let kernel = Kernel::new(plans, (src_kind, dst_kind), src_meta, spawn);
                 let pooled = kernel.plan() == Plan::SplicePooled;
                 self.kernel = Some(kernel);
                 if self.opts.splice_auto && pooled && src.buffered().is_empty() {

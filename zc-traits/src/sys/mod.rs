@@ -29,31 +29,85 @@ pub(crate) enum Kind {
     Other,
 }
 
-/// What `fd` is (see [`kind_and_size`]).
+/// What `fd` is (see [`meta`]).
 pub(crate) fn kind(fd: std::os::fd::BorrowedFd<'_>) -> Kind {
-    kind_and_size(fd).0
+    meta(fd).kind
 }
 
-/// What `fd` is, from one `fstat` (and a `getsockopt` for a socket), and its size: a regular
-/// file's `st_size`, 0 for anything else (block devices and `/proc` files report 0 too).
+/// What one `fstat` says of an end, as the copy uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) kind: Kind,
+    /// A regular file's `st_size`; 0 for anything else (block devices and `/proc` files
+    /// report 0 too).
+    pub(crate) size: u64,
+    /// A regular file's identity and version: a hash of its device, inode, size and
+    /// modification and change times, never 0; 0 for anything else. The cold-cache check
+    /// remembers a file's residency under it for a moment (`cold::recent`), so a write to the
+    /// file (its times change) or another file makes a new stamp.
+    pub(crate) stamp: u64,
+}
+
+impl Meta {
+    /// An end whose type states its kind: no `fstat` made, so no size or stamp.
+    pub(crate) fn stated(kind: Kind) -> Meta {
+        Meta {
+            kind,
+            size: 0,
+            stamp: 0,
+        }
+    }
+}
+
+/// What `fd` is, from one `fstat` (and a `getsockopt` for a socket), with a regular file's
+/// size and stamp ([`Meta`]).
 ///
 /// The same on every Unix: where no kernel call is available (`other.rs`), no plan is made
 /// from it, but the same-file check and the buffered path's file ends still need it.
-pub(crate) fn kind_and_size(fd: std::os::fd::BorrowedFd<'_>) -> (Kind, u64) {
+pub(crate) fn meta(fd: std::os::fd::BorrowedFd<'_>) -> Meta {
     use rustix::fs::FileType;
     let Ok(stat) = rustix::fs::fstat(fd) else {
-        return (Kind::Other, 0);
+        return Meta::stated(Kind::Other);
     };
-    match FileType::from_raw_mode(stat.st_mode) {
-        FileType::RegularFile => (Kind::RegularFile, stat.st_size.max(0) as u64),
-        FileType::BlockDevice => (Kind::RegularFile, 0),
-        FileType::Fifo => (Kind::Pipe, 0),
+    let kind = match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => {
+            let size = stat.st_size.max(0) as u64;
+            return Meta {
+                kind: Kind::RegularFile,
+                size,
+                stamp: stamp(&stat),
+            };
+        }
+        FileType::BlockDevice => Kind::RegularFile,
+        FileType::Fifo => Kind::Pipe,
         FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
-            Ok(rustix::net::SocketType::STREAM) => (Kind::StreamSocket, 0),
-            _ => (Kind::Other, 0),
+            Ok(rustix::net::SocketType::STREAM) => Kind::StreamSocket,
+            _ => Kind::Other,
         },
-        _ => (Kind::Other, 0),
-    }
+        _ => Kind::Other,
+    };
+    Meta::stated(kind)
+}
+
+/// A regular file's [`Meta::stamp`].
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "the field types differ between targets"
+)]
+fn stamp(stat: &rustix::fs::Stat) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        stat.st_dev as u64,
+        stat.st_ino as u64,
+        stat.st_size as i64,
+        stat.st_mtime as i64,
+        stat.st_mtime_nsec as i64,
+        stat.st_ctime as i64,
+        stat.st_ctime_nsec as i64,
+    )
+        .hash(&mut h);
+    h.finish().max(1)
 }
 
 /// Whether `fd` is open with `O_APPEND`.
