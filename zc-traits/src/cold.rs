@@ -16,8 +16,8 @@
 //!    copy for the offset, none when the step may take the file to the size its `fstat`
 //!    gave, as a small file's one step does: the range then ends at the file's last byte),
 //!    and no thread hop. A file whose last byte was found resident less than a millisecond
-//!    ago is not probed again for such a step ([`recent`]): a hot small file costs a server
-//!    one probe a millisecond, not one per copy.
+//!    ago is not probed again for such a step (the private `cold::recent`): a hot small file
+//!    costs a server one probe a millisecond, not one per copy.
 //! 2. **Cold**: the copy hands a job to the runtime's blocking facility
 //!    ([`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking)) and returns `Pending`.
 //!    The job owns a duplicate of the fd (`try_clone_to_owned`), the offset and the length;
