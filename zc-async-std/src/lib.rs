@@ -57,7 +57,7 @@
 //! delivered, and async-std's next read, write or seek continues from there.
 //!
 //! *Fairness.* zc's per-poll byte bound
-//! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 2 MiB by default)
+//! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 512 KiB by default)
 //! makes a long copy yield to the executor, and zc's per-thread budget
 //! ([`zc_traits::coop`]) makes a loop of copies that never wait yield too (async-std has no
 //! cooperative budget of its own).

@@ -201,11 +201,16 @@ fn file_to_tcp(variant: &str, a: &Args) -> io::Result<Sample> {
             futures_wait_eof(&mut sock).await?;
             Ok(m.finish(report.bytes(), &report.path().to_string()))
         }),
-        "zc-tokio" => tokio_rt()?.block_on(async {
+        "zc-tokio" | "zc-tokio-max-2m" => tokio_rt()?.block_on(async {
             let mut file = tokio::fs::File::open(&a.file).await?;
             let mut sock = tokio_connect(a.port).await?;
+            // The default per-poll bound (512 KiB) against the one before it, 2 MiB.
+            let mut options = zc::CopyOptions::new();
+            if variant == "zc-tokio-max-2m" {
+                options = options.max_per_poll(2 << 20);
+            }
             let m = Meter::start();
-            let report = zc::copy_report(&mut file, &mut sock).await?;
+            let report = options.copy(&mut file, &mut sock).await?;
             tokio_finish(&mut sock).await?;
             Ok(m.finish(report.bytes(), &report.path().to_string()))
         }),
@@ -661,9 +666,24 @@ fn cold_cache_options(off_thread: bool) -> zc::CopyOptions {
     zc::CopyOptions::new().disk_off_thread(off_thread)
 }
 
+/// The probe task: sleeps [`PROBE_PERIOD`] in a loop until `done`, and returns the longest
+/// time between two of its wake-ups.
+async fn probe(done: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Duration {
+    let mut last = std::time::Instant::now();
+    let mut worst = Duration::ZERO;
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::time::sleep(PROBE_PERIOD).await;
+        let now = std::time::Instant::now();
+        worst = worst.max(now - last);
+        last = now;
+    }
+    worst
+}
+
 fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
     let options = match variant {
         "c-sendfile-cold" => return c_sendfile(a),
+        "probe-beside-c-sendfile" => return probe_beside_c_sendfile(a),
         "zc-tokio-warm" | "zc-tokio-cold" => cold_cache_options(true),
         "zc-tokio-warm-inline" | "zc-tokio-cold-inline" => cold_cache_options(false),
         _ => match variant.strip_prefix("zc-tokio-warm-max-") {
@@ -680,20 +700,7 @@ fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
         let mut file = tokio::fs::File::open(&a.file).await?;
         let mut sock = tokio_connect(a.port).await?;
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let probe = tokio::spawn({
-            let done = done.clone();
-            async move {
-                let mut last = std::time::Instant::now();
-                let mut worst = Duration::ZERO;
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    tokio::time::sleep(PROBE_PERIOD).await;
-                    let now = std::time::Instant::now();
-                    worst = worst.max(now - last);
-                    last = now;
-                }
-                worst
-            }
-        });
+        let probe = tokio::spawn(probe(done.clone()));
         // Let the probe start its first sleep before the clock does.
         tokio::task::yield_now().await;
         let m = Meter::start();
@@ -704,6 +711,28 @@ fn cold_cache(variant: &str, a: &Args) -> io::Result<Sample> {
         let worst = probe.await.map_err(io::Error::other)?;
         sample.gap_us = worst.as_micros() as u64;
         sample.disk_steps = report.disk_wait_steps();
+        Ok(sample)
+    })
+}
+
+/// The probe's floor: the same probe task alone on the same kind of runtime, while the C
+/// `sendfile` loop sends the same file to the same receiver from another thread. Its worst
+/// gap is what the machine (the timer's granularity, the sender and the receiver sharing the
+/// cores) costs the probe with no copy on its executor at all.
+fn probe_beside_c_sendfile(a: &Args) -> io::Result<Sample> {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rt = tokio_rt()?;
+    std::thread::scope(|s| {
+        let sender = s.spawn(|| {
+            let sample = c_sendfile(a);
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            sample
+        });
+        let worst = rt.block_on(probe(done.clone()));
+        let mut sample = sender
+            .join()
+            .map_err(|_| io::Error::other("the sender thread panicked"))??;
+        sample.gap_us = worst.as_micros() as u64;
         Ok(sample)
     })
 }

@@ -139,6 +139,11 @@ const FILE_TO_TCP: &[Variant] = &[
         "`zc::copy` on tokio (`tokio::fs::File` → `TcpStream`)",
         "",
     ),
+    diagnostic(
+        "zc-tokio-max-2m",
+        "`zc::copy` on tokio, `max_per_poll` 2 MiB (the default before 512 KiB)",
+        "",
+    ),
     v(
         "zc-smol",
         "`zc::copy` on smol (`smol::fs::File` → `smol::net::TcpStream`)",
@@ -330,6 +335,11 @@ const COLD_CACHE: &[Variant] = &[
     v(
         "c-sendfile-cold",
         "cold: C non-blocking `sendfile` loop (the disk's speed; no executor, no probe)",
+        "sendfile",
+    ),
+    v(
+        "probe-beside-c-sendfile",
+        "warm: the probe alone on its runtime, the C `sendfile` loop on another thread (the gap's floor)",
         "sendfile",
     ),
 ];

@@ -60,7 +60,7 @@
 //! `poll_*_ready` do). So a loop of copies that never wait (bytes in memory, a file into a
 //! file) yields to the scheduler like any tokio I/O, and a copy between sockets yields after
 //! at most 128 syscalls per poll. zc's per-poll byte bound
-//! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 2 MiB by default)
+//! ([`CopyOptions::max_per_poll`](zc_traits::CopyOptions::max_per_poll), 512 KiB by default)
 //! applies on top, and bounds one large copy.
 //!
 //! *Send.* Every type here is `Send`, and zc's copy future holds only the two `&mut` ends and

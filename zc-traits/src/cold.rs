@@ -7,12 +7,13 @@
 //! that thread waits. So, before each kernel step whose source is a regular file:
 //!
 //! 1. **Probe** (on the executor, never blocks): one `preadv2(RWF_NOWAIT)` of the last byte of
-//!    the step's range. It answers from the page cache or fails with `EAGAIN` instead of
+//!    the step's range, or of the range's first 2 MiB when the step is shorter (within the
+//!    file's size, when its `fstat` gave one), so a 512 KiB step probes once in four. It answers from the page cache or fails with `EAGAIN` instead of
 //!    reading the disk. The last byte stands for the range: files are read (and evicted) in
 //!    order, so a range whose end is resident is resident. It costs under 3 µs (measured
 //!    from Python, interpreter included, on a busy 2-core VM), against ~1.5 ms for a 2 MiB
 //!    `sendfile` from the cache there (1.3 GiB/s): the warm path costs one cheap syscall per
-//!    step (none for a step inside a range already probed or just read; one `lseek` per
+//!    2 MiB (none for a step inside a range already probed or just read; one `lseek` per
 //!    copy for the offset, none when the step may take the file to the size its `fstat`
 //!    gave, as a small file's one step does: the range then ends at the file's last byte),
 //!    and no thread hop. A file whose last byte was found resident less than a millisecond
@@ -57,6 +58,11 @@ use crate::sys::{self, Residency};
 /// How many ranges past the one it waited for a job asks the disk for, without waiting.
 const READ_AHEAD_RANGES: usize = 2;
 
+/// The fewest bytes a probe covers and a job reads: 2 MiB, the per-poll bound before it went to
+/// 512 KiB, so a copy probes and hands off as often as it did then (BENCHMARKS.md, scenario
+/// 7).
+const MIN_JOB: u64 = 2 << 20;
+
 /// A runtime's [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking).
 pub(crate) type Spawn = fn(BlockingJob) -> Result<(), BlockingJob>;
 
@@ -79,6 +85,8 @@ pub(crate) struct ColdCache {
     /// The file's [`Meta::stamp`](crate::sys::Meta::stamp), under which [`recent`] keeps
     /// what its tail probe found (0: not kept).
     stamp: u64,
+    /// The file's size from the copy's `fstat` (0: unknown), which bounds a probe's reach.
+    size: u64,
     wait: Option<Arc<Signal>>,
     /// Steps whose range was read off the executor thread, and their bytes.
     pub(crate) steps: u64,
@@ -88,9 +96,10 @@ pub(crate) struct ColdCache {
 }
 
 impl ColdCache {
-    pub(crate) fn new(spawn: Spawn, stamp: u64) -> ColdCache {
+    pub(crate) fn new(spawn: Spawn, src: crate::sys::Meta) -> ColdCache {
         ColdCache {
-            stamp,
+            stamp: src.stamp,
+            size: src.size,
             spawn,
             inline: false,
             off: false,
@@ -146,10 +155,17 @@ impl ColdCache {
         if end <= self.resident_to || end <= pos {
             return Poll::Ready(want);
         }
-        let len = usize::try_from(end - pos).unwrap_or(want);
-        match sys::residency(fd, end - 1) {
+        // One probe, and one job when cold, covers at least `MIN_JOB` bytes (within the size
+        // the copy's `fstat` gave, when it gave one): a small per-poll bound must not make a
+        // copy probe, or hand off to the pool, more often. The steps inside the range go
+        // unprobed.
+        let reach = match self.size {
+            0 => end,
+            size => pos.saturating_add(MIN_JOB).min(size).max(end),
+        };
+        match sys::residency(fd, reach - 1) {
             Residency::Resident => {
-                self.resident_to = end;
+                self.resident_to = reach;
                 return Poll::Ready(want);
             }
             Residency::Unknown => {
@@ -158,8 +174,9 @@ impl ColdCache {
             }
             Residency::Cold => {}
         }
-        self.resident_to = end;
-        self.poll_read_cold(cx, fd, (pos, end, len), want)
+        let (job_end, len) = (reach, usize::try_from(reach - pos).unwrap_or(want));
+        self.resident_to = job_end;
+        self.poll_read_cold(cx, fd, (pos, job_end, len), want)
     }
 
     /// Before the offset is known, a step that may take the file to its end probes the file's

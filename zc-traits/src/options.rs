@@ -3,14 +3,18 @@
 //! copy that takes them, [`CopyOptions::copy`], is written with the other entry points in
 //! `copy.rs`.
 
-/// Bytes a copy may move in one poll before it yields to the executor, by default.
+/// Bytes a copy may move in one poll before it yields to the executor, by default: 512 KiB.
 ///
-/// nginx caps one `sendfile` at 2 MiB (`sendfile_max_chunk`) for the same reason: one big
-/// transfer must not starve the other connections served by its thread. 2 MiB rather than
-/// 4 MiB (zc's bound before issue 15): a task beside a file → TCP copy on the same thread
-/// waited at worst 4.6-5.3 ms instead of 6.9-7.1 ms (medians, a busy 2-core machine), at no
-/// measurable cost in CPU per GiB (BENCHMARKS.md, scenario 7).
-pub const DEFAULT_MAX_PER_POLL: u64 = 2 << 20;
+/// One big transfer must not starve the other tasks of its thread (nginx caps one `sendfile`
+/// at 2 MiB, `sendfile_max_chunk`, for the same reason). Chosen with zc-bench's scenario 7 (a
+/// task that sleeps 1 ms beside a 256 MiB file → TCP copy on one current-thread runtime, 15
+/// interleaved rounds on a quiet 2-core machine): the task's worst gap was 3.3 ms at 512 KiB,
+/// 3.5 ms at 1 MiB and 4.4 ms at 2 MiB, against 3.1 ms with no copy on its executor at all
+/// (the machine's floor: the timer, and the sender and receiver sharing the cores), and the
+/// copy's CPU per GiB did not move measurably (0.31, 0.30, 0.34 CPU-s/GiB). A cold file's
+/// reads off the executor still go 2 MiB at a time. A relay direction moves 4 MiB per poll
+/// (see [`copy_bidirectional`](crate::copy_bidirectional)).
+pub const DEFAULT_MAX_PER_POLL: u64 = 512 << 10;
 
 /// The buffered path's buffer size, by default (allocated only when the buffered path runs).
 pub const DEFAULT_BUFFER_SIZE: usize = 64 << 10;

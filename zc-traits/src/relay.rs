@@ -15,8 +15,8 @@ use crate::options::CopyOptions;
 use crate::report::{CopyError, Report};
 use crate::state::CopyState;
 
-/// How many bytes each direction of a relay moves per poll before it yields: 4 MiB, twice a
-/// [`copy`](crate::copy)'s default. A relay reads no disk and its sockets' readiness already
+/// How many bytes each direction of a relay moves per poll before it yields: 4 MiB, eight
+/// times a [`copy`](crate::copy)'s default. A relay reads no disk and its sockets' readiness already
 /// bounds a poll; at 2 MiB each direction yielded twice as often and cut the splice before
 /// each yield short (zc-bench's scenario 2 on tokio: 3,075 `splice` per GiB at 2 MiB, 2,621 at
 /// 4 MiB, against the C loop's 2,185-2,377; BENCHMARKS.md).
@@ -42,7 +42,7 @@ const RELAY_MAX_PER_POLL: u64 = 4 << 20;
 /// [`Report::user_bytes`]); its [`path`](Report::path) is `Splice` once it spliced.
 ///
 /// Each direction yields to the scheduler after 4 MiB per poll (a [`copy`](crate::copy) yields
-/// after [`DEFAULT_MAX_PER_POLL`](crate::DEFAULT_MAX_PER_POLL), 2 MiB): a relay reads no disk,
+/// after [`DEFAULT_MAX_PER_POLL`](crate::DEFAULT_MAX_PER_POLL), 512 KiB): a relay reads no disk,
 /// and its sockets' readiness already bounds a poll.
 ///
 /// # Errors

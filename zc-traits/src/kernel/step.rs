@@ -81,7 +81,7 @@ impl Kernel {
             dst_watch: None,
             cold: spawn
                 .filter(|_| src_kind == Kind::RegularFile)
-                .map(|spawn| ColdCache::new(spawn, src.stamp)),
+                .map(|spawn| ColdCache::new(spawn, src)),
         }
     }
 
