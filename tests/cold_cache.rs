@@ -411,6 +411,42 @@ fn tokio_cold_file_into_a_file_and_a_pipe() {
     });
 }
 
+/// A file of `len` pattern bytes under the target directory, its content, and a current-thread
+/// runtime to copy it on.
+fn small_file(name: &str, len: usize) -> (PathBuf, Vec<u8>, tokio::runtime::Runtime) {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let content: Vec<u8> = (0..len as u64).map(byte_at).collect();
+    std::fs::write(&path, &content).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (path, content, rt)
+}
+
+/// Copies `f` on `rt` into a new connection to a receiver thread on 127.0.0.1, and returns the
+/// copy's report and what the receiver read until the connection closed.
+fn copy_to_a_receiver(rt: &tokio::runtime::Runtime, f: &mut File) -> (zc::Report, Vec<u8>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let rx = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let report = rt.block_on(async {
+        let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        zc::copy_report::<zc::Tokio, _, _>(f, &mut sock)
+            .await
+            .unwrap()
+    });
+    (report, rx.join().unwrap())
+}
+
 /// A small file, sent in one step to the size its `fstat` gave, is probed at its last byte
 /// without its offset being read: cold, the step waits for the disk off the executor (one
 /// step, the bytes exact); warm, it does not. From the start of the file and from the middle
@@ -420,13 +456,7 @@ fn tokio_cold_file_into_a_file_and_a_pipe() {
 fn tokio_small_cold_file_reads_off_the_executor() {
     const SMALL: usize = 256 << 10;
     let _turn = turn();
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cold_cache_small.bin");
-    let content: Vec<u8> = (0..SMALL as u64).map(byte_at).collect();
-    std::fs::write(&path, &content).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (path, content, rt) = small_file("cold_cache_small.bin", SMALL);
     for (skip, cold) in [(0, true), (0, false), (100_000, true), (100_000, false)] {
         let mut f = File::open(&path).unwrap();
         let mut head = vec![0u8; skip];
@@ -448,24 +478,7 @@ fn tokio_small_cold_file_reads_off_the_executor() {
         } else {
             std::fs::read(&path).unwrap();
         }
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let rx = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-            let mut got = Vec::new();
-            s.read_to_end(&mut got).unwrap();
-            got
-        });
-        let report = rt.block_on(async {
-            let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .unwrap();
-            zc::copy_report::<zc::Tokio, _, _>(&mut f, &mut sock)
-                .await
-                .unwrap()
-        });
-        let got = rx.join().unwrap();
+        let (report, got) = copy_to_a_receiver(&rt, &mut f);
         let case = format!("skip {skip}, cold {cold}: {report:?}");
         assert_eq!(report.bytes(), (SMALL - skip) as u64, "{case}");
         assert_eq!(report.path(), zc::CopyPath::Sendfile, "{case}");
@@ -492,33 +505,11 @@ fn tokio_hot_small_file_is_not_probed_again_within_a_millisecond() {
     let mut one = rustix::thread::CpuSet::new();
     one.set(rustix::thread::sched_getcpu());
     rustix::thread::sched_setaffinity(None, &one).unwrap();
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cold_cache_hot.bin");
-    let content: Vec<u8> = (0..SMALL as u64).map(byte_at).collect();
-    std::fs::write(&path, &content).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (path, content, rt) = small_file("cold_cache_hot.bin", SMALL);
     let copy = |mut f: File| -> u64 {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let rx = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-            let mut got = Vec::new();
-            s.read_to_end(&mut got).unwrap();
-            got
-        });
-        let report = rt.block_on(async {
-            let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .unwrap();
-            zc::copy_report::<zc::Tokio, _, _>(&mut f, &mut sock)
-                .await
-                .unwrap()
-        });
+        let (report, got) = copy_to_a_receiver(&rt, &mut f);
         assert_eq!(report.bytes(), SMALL as u64, "{report:?}");
-        assert!(rx.join().unwrap() == content, "the bytes differ");
+        assert!(got == content, "the bytes differ");
         report.disk_wait_steps()
     };
     // Evicts the file and checks that it is cold, retrying while a closed socket's queue
