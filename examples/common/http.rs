@@ -531,45 +531,64 @@ pub fn file_reply(
             (206, plan)
         }
         RangeReply::Partial(ranges) => {
-            let boundary = format!("zc{:016x}{:08x}", file.mtime ^ file.len, ranges.len());
-            let mut scratch = String::new();
-            let mut length = multipart_end(&mut scratch, &boundary).len() as u64;
-            for &(start, end) in &ranges {
-                length += part_head(&mut scratch, &boundary, &content_type, start, end, file.len)
-                    .len() as u64
-                    + (end - start + 1);
-            }
             head_start(head, 206, keep_alive);
-            let _ = write!(
-                head,
-                "Content-Type: multipart/byteranges; boundary={boundary}\r\nContent-Length: {length}\r\nAccept-Ranges: bytes\r\n"
-            );
-            validators(head);
-            head.push_str("\r\n");
-            if head_only {
-                return (206, Plan::HeadOnly);
-            }
-            let plan = Plan::Multipart {
-                ranges,
-                boundary,
-                content_type,
-            };
+            let plan = multipart_reply(head, file, content_type, ranges, head_only, validators);
             (206, plan)
         }
         RangeReply::Unsatisfiable => {
-            let text = "416 Range Not Satisfiable\n";
-            head_start(head, 416, keep_alive);
-            let _ = write!(
-                head,
-                "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nContent-Range: bytes */{}\r\n\r\n",
-                text.len(),
-                file.len
-            );
-            if !head_only {
-                head.push_str(text);
-            }
+            unsatisfiable_reply(head, file.len, keep_alive, head_only);
             (416, Plan::HeadOnly)
         }
+    }
+}
+
+/// The rest of a `multipart/byteranges` answer's head for `ranges` of `file` (after its status
+/// line, with `validators` written in), and what follows the head.
+fn multipart_reply(
+    head: &mut String,
+    file: Validators,
+    content_type: String,
+    ranges: Vec<(u64, u64)>,
+    head_only: bool,
+    validators: impl Fn(&mut String),
+) -> Plan {
+    let boundary = format!("zc{:016x}{:08x}", file.mtime ^ file.len, ranges.len());
+    let mut scratch = String::new();
+    let mut length = multipart_end(&mut scratch, &boundary).len() as u64;
+    for &(start, end) in &ranges {
+        length += part_head(&mut scratch, &boundary, &content_type, start, end, file.len).len()
+            as u64
+            + (end - start + 1);
+    }
+    let _ = write!(
+        head,
+        "Content-Type: multipart/byteranges; boundary={boundary}\r\nContent-Length: {length}\r\nAccept-Ranges: bytes\r\n"
+    );
+    validators(head);
+    head.push_str("\r\n");
+    if head_only {
+        return Plan::HeadOnly;
+    }
+    Plan::Multipart {
+        ranges,
+        boundary,
+        content_type,
+    }
+}
+
+/// A 416 answer for a file of `len` bytes, into `head`: its head, and its short text body
+/// unless the request was a `HEAD`.
+fn unsatisfiable_reply(head: &mut String, len: u64, keep_alive: bool, head_only: bool) {
+    let text = "416 Range Not Satisfiable\n";
+    head_start(head, 416, keep_alive);
+    let _ = write!(
+        head,
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nContent-Range: bytes */{}\r\n\r\n",
+        text.len(),
+        len
+    );
+    if !head_only {
+        head.push_str(text);
     }
 }
 
