@@ -139,11 +139,48 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
         wants(Scenario::ColdCache).then_some(cfg.cold_size),
     )?;
     let strace = cfg.strace && trace::available();
-    let load_before = sys::loadavg();
+    print_header(cfg, &data, strace);
+    let mut all_ok = true;
+    let mut verdicts = Vec::new();
+    for &scenario in &cfg.scenarios {
+        let tables: Vec<Table> = match scenario {
+            Scenario::SmallFiles => cfg
+                .small_sizes
+                .iter()
+                .map(|&small_size| Table {
+                    scenario,
+                    small_size,
+                })
+                .collect(),
+            _ => vec![Table {
+                scenario,
+                small_size: 0,
+            }],
+        };
+        for table in tables {
+            let (runs, ok) = run_table(cfg, &data, table, strace);
+            all_ok &= ok;
+            println!("{}", report::table(cfg, table, &runs));
+            verdicts.extend(report::verdicts(cfg, table, &runs));
+        }
+    }
+    if cfg.tiny {
+        println!(
+            "(a --tiny run checks that every variant works; its sizes are too small for targets)\n"
+        );
+    } else if !verdicts.is_empty() {
+        println!("{}", report::verdict_table(&verdicts));
+    }
+    println!("- load average at end: {}", sys::loadavg());
+    Ok(all_ok)
+}
+
+/// Prints the run's heading: the command, the machine, the receivers, the data.
+fn print_header(cfg: &Config, data: &data::DataDir, strace: bool) {
     println!("## zc-bench results\n");
     println!("- command: `{}`", cfg.command);
     println!("- machine: {}", sys::machine());
-    println!("- load average at start: {load_before}");
+    println!("- load average at start: {}", sys::loadavg());
     println!(
         "- receivers: {}",
         if cfg.splice_receiver && !cfg.verify {
@@ -174,93 +211,74 @@ fn run(cfg: &Config) -> std::io::Result<bool> {
             (false, _) => "skipped (--no-strace or --tiny)",
         }
     );
+}
+
+/// Runs one table's variants, interleaved round by round, then each traced row once under
+/// strace; returns the rows and whether every timed run succeeded.
+fn run_table<'a>(
+    cfg: &'a Config,
+    data: &data::DataDir,
+    table: Table,
+    strace: bool,
+) -> (Vec<Runs<'a>>, bool) {
+    let scenario = table.scenario;
     let mut all_ok = true;
-    let mut verdicts = Vec::new();
-    let trace_cfg = trace_config(cfg);
-    let trace_out = data.dir.join("strace.out");
-    for &scenario in &cfg.scenarios {
-        let tables: Vec<Table> = match scenario {
-            Scenario::SmallFiles => cfg
-                .small_sizes
-                .iter()
-                .map(|&small_size| Table {
-                    scenario,
-                    small_size,
-                })
-                .collect(),
-            _ => vec![Table {
-                scenario,
-                small_size: 0,
-            }],
-        };
-        for table in tables {
-            let mut runs: Vec<Runs<'_>> = selected(cfg, scenario)
-                .into_iter()
-                .map(|variant| Runs {
-                    variant,
-                    samples: Vec::new(),
-                    failures: Vec::new(),
-                    traced: None,
-                })
-                .collect();
-            for round in 1..=cfg.rounds {
-                for r in runs
-                    .iter_mut()
-                    .filter(|r| !r.variant.few_rounds || round <= scenario::FEW_ROUNDS)
-                {
-                    parent::progress(&format!(
-                        "scenario {} round {round}/{}: {}",
-                        scenario.number(),
-                        cfg.rounds,
-                        r.variant.id
-                    ));
-                    match parent::run_once(cfg, &data, table, r.variant, None) {
-                        Ok(sample) => r.samples.push(sample),
-                        // The file system cannot do what the row needs (a cold cache on
-                        // tmpfs): the row is skipped, the run is not a failure.
-                        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
-                            parent::progress(&format!("  skipped: {e}"));
-                            r.failures.push(format!("skipped: {e}"));
-                        }
-                        Err(e) => {
-                            parent::progress(&format!("  failed: {e}"));
-                            r.failures.push(e.to_string());
-                            all_ok = false;
-                        }
-                    }
+    let (trace_cfg, trace_out) = (trace_config(cfg), data.dir.join("strace.out"));
+    let mut runs: Vec<Runs<'_>> = selected(cfg, scenario)
+        .into_iter()
+        .map(|variant| Runs {
+            variant,
+            samples: Vec::new(),
+            failures: Vec::new(),
+            traced: None,
+        })
+        .collect();
+    for round in 1..=cfg.rounds {
+        for r in runs
+            .iter_mut()
+            .filter(|r| !r.variant.few_rounds || round <= scenario::FEW_ROUNDS)
+        {
+            parent::progress(&format!(
+                "scenario {} round {round}/{}: {}",
+                scenario.number(),
+                cfg.rounds,
+                r.variant.id
+            ));
+            match parent::run_once(cfg, data, table, r.variant, None) {
+                Ok(sample) => r.samples.push(sample),
+                // The file system cannot do what the row needs (a cold cache on
+                // tmpfs): the row is skipped, the run is not a failure.
+                Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                    parent::progress(&format!("  skipped: {e}"));
+                    r.failures.push(format!("skipped: {e}"));
+                }
+                Err(e) => {
+                    parent::progress(&format!("  failed: {e}"));
+                    r.failures.push(e.to_string());
+                    all_ok = false;
                 }
             }
-            for r in runs
-                .iter_mut()
-                .filter(|r| strace && traced(scenario, r.variant))
-            {
-                parent::progress(&format!(
-                    "scenario {} under strace: {}",
-                    scenario.number(),
-                    r.variant.id
-                ));
-                match parent::run_once(&trace_cfg, &data, table, r.variant, Some(&trace_out)) {
-                    Ok(sample) => r.traced = Some(sample),
-                    // The timed runs decide whether the variant works; a run under strace
-                    // can fail for strace's own reasons (no ptrace permission).
-                    Err(e) => {
-                        parent::progress(&format!("  failed under strace: {e}"));
-                        r.failures
-                            .push(format!("no syscall count (under strace: {e})"));
-                    }
-                }
-            }
-            println!("{}", report::table(cfg, table, &runs));
-            verdicts.extend(report::verdicts(cfg, table, &runs));
         }
     }
-    if cfg.tiny {
-        println!(
-            "(a --tiny run checks that every variant works; its sizes are too small for targets)\n"
-        );
-    } else if !verdicts.is_empty() {
-        println!("{}", report::verdict_table(&verdicts));
+    for r in runs
+        .iter_mut()
+        .filter(|r| strace && traced(scenario, r.variant))
+    {
+        parent::progress(&format!(
+            "scenario {} under strace: {}",
+            scenario.number(),
+            r.variant.id
+        ));
+        match parent::run_once(&trace_cfg, data, table, r.variant, Some(&trace_out)) {
+            Ok(sample) => r.traced = Some(sample),
+            // The timed runs decide whether the variant works; a run under strace
+            // can fail for strace's own reasons (no ptrace permission).
+            Err(e) => {
+                parent::progress(&format!("  failed under strace: {e}"));
+                r.failures
+                    .push(format!("no syscall count (under strace: {e})"));
+            }
+        }
     }
-    println!("- load average at end: {}", sys::loadavg());
-    Ok(all_ok)
+    (runs, all_ok)
 }

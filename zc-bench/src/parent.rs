@@ -43,6 +43,9 @@ pub fn run_once(
     Ok(sample)
 }
 
+/// Starts the measured child with these arguments.
+type Spawn<'a> = &'a dyn Fn(&[String]) -> io::Result<Running>;
+
 fn run_peers(
     cfg: &Config,
     data: &DataDir,
@@ -50,136 +53,185 @@ fn run_peers(
     variant: &Variant,
     trace: Option<&Path>,
 ) -> io::Result<Sample> {
-    let timeout = cfg.timeout;
     let scenario = table.scenario;
     let child = |args: &[String]| spawn_child(cfg, data, scenario, variant, args, trace);
-    match scenario {
-        Scenario::FileToTcp | Scenario::SmallFiles | Scenario::ColdCache => {
-            let (file, repeats) = match scenario {
-                Scenario::FileToTcp => (data.big.as_path(), 1),
-                Scenario::ColdCache => (data.cold.as_path(), 1),
-                _ => (data.small_file(table.small_size), cfg.small_count),
-            };
-            if scenario == Scenario::ColdCache {
-                if variant.cold() {
-                    let resident = data::make_cold(file)?;
-                    if resident > 0.05 {
-                        return Err(io::Error::new(
-                            io::ErrorKind::Unsupported,
-                            format!(
-                                "{:.0}% of {} stayed in the page cache after fadvise(DONTNEED): \
-                             is it on tmpfs? (--dir picks a disk-backed directory)",
-                                resident * 100.0,
-                                file.display()
-                            ),
-                        ));
-                    }
-                } else {
-                    data::warm(file)?;
-                }
+    let peers = match scenario {
+        Scenario::FileToTcp | Scenario::SmallFiles | Scenario::ColdCache => file_peers,
+        Scenario::Relay => relay_peers,
+        Scenario::FileToFile => file_to_file_peers,
+        Scenario::ManyClients => many_clients_peers,
+        Scenario::PingPong => ping_pong_peers,
+    };
+    peers(cfg, data, table, variant, &child)
+}
+
+/// Scenarios 1, 4 and 7: a receiver for the file (made cold or warm first for scenario 7).
+fn file_peers(
+    cfg: &Config,
+    data: &DataDir,
+    table: Table,
+    variant: &Variant,
+    child: Spawn<'_>,
+) -> io::Result<Sample> {
+    let (timeout, scenario) = (cfg.timeout, table.scenario);
+    let (file, repeats) = match scenario {
+        Scenario::FileToTcp => (data.big.as_path(), 1),
+        Scenario::ColdCache => (data.cold.as_path(), 1),
+        _ => (data.small_file(table.small_size), cfg.small_count),
+    };
+    if scenario == Scenario::ColdCache {
+        if variant.cold() {
+            let resident = data::make_cold(file)?;
+            if resident > 0.05 {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!(
+                        "{:.0}% of {} stayed in the page cache after fadvise(DONTNEED): \
+                     is it on tmpfs? (--dir picks a disk-backed directory)",
+                        resident * 100.0,
+                        file.display()
+                    ),
+                ));
             }
-            let mut expect = Expect::new(file, repeats, cfg.verify)?;
-            expect.splice = cfg.splice_receiver;
-            let listener = TcpListener::bind("127.0.0.1:0")?;
-            let port = listener.local_addr()?.port();
-            let receiver = spawn_receiver(listener, expect.clone(), timeout);
-            let mut child = child(&[
-                format!("file={}", file.display()),
-                format!("port={port}"),
-                format!("count={repeats}"),
-            ])?;
-            let mut sample = child_result(&mut child)?;
-            let received = join(receiver)?;
-            check_bytes("the receiver", received.bytes, expect.total)?;
-            check_bytes("the sender", sample.bytes, expect.total)?;
-            sample.peer_cpu_ns = received.cpu_ns;
-            Ok(sample)
-        }
-        Scenario::Relay => {
-            let mut expect = Expect::new(&data.big, 1, cfg.verify)?;
-            expect.splice = cfg.splice_receiver;
-            let up = TcpListener::bind("127.0.0.1:0")?;
-            let down = TcpListener::bind("127.0.0.1:0")?;
-            let (up_port, down_port) = (up.local_addr()?.port(), down.local_addr()?.port());
-            let source = spawn_source(up, data.big.clone(), timeout);
-            let sink = spawn_sink(down, expect.clone(), timeout);
-            let mut child = child(&[format!("port={up_port}"), format!("port2={down_port}")])?;
-            let mut sample = child_result(&mut child)?;
-            let sent = join(source)?;
-            let received = join(sink)?;
-            check_bytes("the source", sent.bytes, expect.total)?;
-            check_bytes("the sink", received.bytes, expect.total)?;
-            check_bytes("the proxy", sample.bytes, expect.total)?;
-            sample.peer_cpu_ns = sent.cpu_ns + received.cpu_ns;
-            Ok(sample)
-        }
-        Scenario::FileToFile => {
-            let dst = data.copy_target();
-            let _ = std::fs::remove_file(&dst);
-            let mut child = child(&[
-                format!("file={}", data.big.display()),
-                format!("dst={}", dst.display()),
-            ])?;
-            let sample = child_result(&mut child);
-            let checked = sample.and_then(|sample| {
-                let want = std::fs::metadata(&data.big)?.len();
-                check_bytes("the copy", std::fs::metadata(&dst)?.len(), want)?;
-                check_bytes("the copier", sample.bytes, want)?;
-                if cfg.verify && !data::same_content(&data.big, &dst)? {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "the copy differs from the source",
-                    ));
-                }
-                Ok(sample)
-            });
-            // Removing the copy right away drops its dirty pages before writeback starts, so
-            // one run's copy does not become the next run's disk traffic.
-            let _ = std::fs::remove_file(&dst);
-            checked
-        }
-        Scenario::ManyClients => {
-            let expect = Expect::new(&data.client, 1, cfg.verify)?;
-            let mut child = child(&[
-                format!("file={}", data.client.display()),
-                format!("count={}", cfg.clients),
-            ])?;
-            let port = child_ready(&mut child)?;
-            let clients = spawn_clients(port, cfg.clients, expect.clone(), timeout);
-            let mut sample = child_result(&mut child)?;
-            let received = join(clients)?;
-            check_bytes("the clients", received.bytes, expect.total * cfg.clients)?;
-            check_bytes("the server", sample.bytes, expect.total * cfg.clients)?;
-            sample.peer_cpu_ns = received.cpu_ns;
-            Ok(sample)
-        }
-        Scenario::PingPong => {
-            let (conns, messages, size) = (cfg.conns, cfg.messages, cfg.message_size);
-            let front = TcpListener::bind("127.0.0.1:0")?;
-            let back = TcpListener::bind("127.0.0.1:0")?;
-            let (front_port, back_port) = (front.local_addr()?.port(), back.local_addr()?.port());
-            let (go, start) = std::sync::mpsc::channel();
-            let clients = spawn_ping_clients(front, conns, messages, size, start, timeout);
-            let backend = spawn_echo_backend(back, conns, timeout);
-            let mut child = child(&[
-                format!("port={front_port}"),
-                format!("port2={back_port}"),
-                format!("count={conns}"),
-            ])?;
-            let ready = child_ready(&mut child);
-            let _ = go.send(());
-            let sample = ready.and_then(|_| child_result(&mut child));
-            let received = join(clients)?;
-            let echoed = join(backend)?;
-            let mut sample = sample?;
-            let want = conns * messages * size;
-            check_bytes("the clients", received.bytes, want)?;
-            check_bytes("the backend", echoed.bytes, want)?;
-            check_bytes("the proxy", sample.bytes, want)?;
-            sample.peer_cpu_ns = received.cpu_ns + echoed.cpu_ns;
-            Ok(sample)
+        } else {
+            data::warm(file)?;
         }
     }
+    let mut expect = Expect::new(file, repeats, cfg.verify)?;
+    expect.splice = cfg.splice_receiver;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let receiver = spawn_receiver(listener, expect.clone(), timeout);
+    let mut child = child(&[
+        format!("file={}", file.display()),
+        format!("port={port}"),
+        format!("count={repeats}"),
+    ])?;
+    let mut sample = child_result(&mut child)?;
+    let received = join(receiver)?;
+    check_bytes("the receiver", received.bytes, expect.total)?;
+    check_bytes("the sender", sample.bytes, expect.total)?;
+    sample.peer_cpu_ns = received.cpu_ns;
+    Ok(sample)
+}
+
+/// Scenario 2: a source and a sink on either side of the proxy.
+fn relay_peers(
+    cfg: &Config,
+    data: &DataDir,
+    _table: Table,
+    _variant: &Variant,
+    child: Spawn<'_>,
+) -> io::Result<Sample> {
+    let timeout = cfg.timeout;
+    let mut expect = Expect::new(&data.big, 1, cfg.verify)?;
+    expect.splice = cfg.splice_receiver;
+    let up = TcpListener::bind("127.0.0.1:0")?;
+    let down = TcpListener::bind("127.0.0.1:0")?;
+    let (up_port, down_port) = (up.local_addr()?.port(), down.local_addr()?.port());
+    let source = spawn_source(up, data.big.clone(), timeout);
+    let sink = spawn_sink(down, expect.clone(), timeout);
+    let mut child = child(&[format!("port={up_port}"), format!("port2={down_port}")])?;
+    let mut sample = child_result(&mut child)?;
+    let sent = join(source)?;
+    let received = join(sink)?;
+    check_bytes("the source", sent.bytes, expect.total)?;
+    check_bytes("the sink", received.bytes, expect.total)?;
+    check_bytes("the proxy", sample.bytes, expect.total)?;
+    sample.peer_cpu_ns = sent.cpu_ns + received.cpu_ns;
+    Ok(sample)
+}
+
+/// Scenario 3: no peer; the copy is checked against the source.
+fn file_to_file_peers(
+    cfg: &Config,
+    data: &DataDir,
+    _table: Table,
+    _variant: &Variant,
+    child: Spawn<'_>,
+) -> io::Result<Sample> {
+    let dst = data.copy_target();
+    let _ = std::fs::remove_file(&dst);
+    let mut child = child(&[
+        format!("file={}", data.big.display()),
+        format!("dst={}", dst.display()),
+    ])?;
+    let sample = child_result(&mut child);
+    let checked = sample.and_then(|sample| {
+        let want = std::fs::metadata(&data.big)?.len();
+        check_bytes("the copy", std::fs::metadata(&dst)?.len(), want)?;
+        check_bytes("the copier", sample.bytes, want)?;
+        if cfg.verify && !data::same_content(&data.big, &dst)? {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the copy differs from the source",
+            ));
+        }
+        Ok(sample)
+    });
+    // Removing the copy right away drops its dirty pages before writeback starts, so
+    // one run's copy does not become the next run's disk traffic.
+    let _ = std::fs::remove_file(&dst);
+    checked
+}
+
+/// Scenario 5: many clients, each reading the file.
+fn many_clients_peers(
+    cfg: &Config,
+    data: &DataDir,
+    _table: Table,
+    _variant: &Variant,
+    child: Spawn<'_>,
+) -> io::Result<Sample> {
+    let timeout = cfg.timeout;
+    let expect = Expect::new(&data.client, 1, cfg.verify)?;
+    let mut child = child(&[
+        format!("file={}", data.client.display()),
+        format!("count={}", cfg.clients),
+    ])?;
+    let port = child_ready(&mut child)?;
+    let clients = spawn_clients(port, cfg.clients, expect.clone(), timeout);
+    let mut sample = child_result(&mut child)?;
+    let received = join(clients)?;
+    check_bytes("the clients", received.bytes, expect.total * cfg.clients)?;
+    check_bytes("the server", sample.bytes, expect.total * cfg.clients)?;
+    sample.peer_cpu_ns = received.cpu_ns;
+    Ok(sample)
+}
+
+/// Scenario 6: ping-pong clients and an echo backend.
+fn ping_pong_peers(
+    cfg: &Config,
+    _data: &DataDir,
+    _table: Table,
+    _variant: &Variant,
+    child: Spawn<'_>,
+) -> io::Result<Sample> {
+    let timeout = cfg.timeout;
+    let (conns, messages, size) = (cfg.conns, cfg.messages, cfg.message_size);
+    let front = TcpListener::bind("127.0.0.1:0")?;
+    let back = TcpListener::bind("127.0.0.1:0")?;
+    let (front_port, back_port) = (front.local_addr()?.port(), back.local_addr()?.port());
+    let (go, start) = std::sync::mpsc::channel();
+    let clients = spawn_ping_clients(front, conns, messages, size, start, timeout);
+    let backend = spawn_echo_backend(back, conns, timeout);
+    let mut child = child(&[
+        format!("port={front_port}"),
+        format!("port2={back_port}"),
+        format!("count={conns}"),
+    ])?;
+    let ready = child_ready(&mut child);
+    let _ = go.send(());
+    let sample = ready.and_then(|_| child_result(&mut child));
+    let received = join(clients)?;
+    let echoed = join(backend)?;
+    let mut sample = sample?;
+    let want = conns * messages * size;
+    check_bytes("the clients", received.bytes, want)?;
+    check_bytes("the backend", echoed.bytes, want)?;
+    check_bytes("the proxy", sample.bytes, want)?;
+    sample.peer_cpu_ns = received.cpu_ns + echoed.cpu_ns;
+    Ok(sample)
 }
 
 fn check_bytes(who: &str, got: u64, want: u64) -> io::Result<()> {

@@ -281,106 +281,132 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
             "Rows marked † are far from the reference and ran in the first {FEW_ROUNDS} rounds only.\n"
         );
     }
-    let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
     match scenario {
         Scenario::SmallFiles | Scenario::PingPong => {
-            let (what, whats) = if scenario == Scenario::SmallFiles {
-                ("copy", "copies")
-            } else {
-                ("round trip", "round trips")
-            };
-            let _ = writeln!(
-                out,
-                "| variant | path | {whats}/s | CPU µs per {what} | CPU vs ref | both sides CPU µs | syscalls per {what} | ctx switches per {what} | peak RSS MiB |"
-            );
-            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
-            for r in runs {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    label(r),
-                    r.path(),
-                    r.rate(unit)
-                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
-                    opt(r.cpu_us_per(unit), 2),
-                    x(ratio_of(
-                        med(r.cpu_us_per(unit)),
-                        refv(&|x| med(x.cpu_us_per(unit)))
-                    )),
-                    r.both_us_per(unit)
-                        .map_or("–".into(), |s| format!("{:.2}", s.median)),
-                    r.syscalls_cell(unit),
-                    r.switches_per(unit)
-                        .map_or("–".into(), |s| format!("{:.2}", s.median)),
-                    rss(r.peak_rss_mib()),
-                );
-            }
+            per_unit_rows(&mut out, runs, reference, unit, scenario)
         }
-        Scenario::ColdCache => {
-            let _ = writeln!(
-                out,
-                "| variant | path | GiB/s | CPU-s per GiB | CPU/GiB vs ref | worst probe gap, ms | steps read off-thread | ctx switches per GiB |"
-            );
-            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-            for r in runs {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                    label(r),
-                    r.path(),
-                    opt(r.throughput(), 2),
-                    opt(r.cpu_per_gib(), 3),
-                    x(ratio_of(
-                        med(r.cpu_per_gib()),
-                        refv(&|x| med(x.cpu_per_gib()))
-                    )),
-                    opt(r.gap_ms(), 1),
-                    Stat::of(r.samples.iter().map(|s| s.disk_steps as f64))
-                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
-                    r.switches_per(GIB)
-                        .map_or("–".into(), |s| format!("{:.0}", s.median)),
-                );
-            }
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | ctx switches per GiB (vs ref) | syscalls per GiB | peak RSS MiB |"
-            );
-            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
-            for r in runs {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    label(r),
-                    r.path(),
-                    opt(r.throughput(), 2),
-                    opt(r.cpu_per_gib(), 3),
-                    x(ratio_of(
-                        med(r.throughput()),
-                        refv(&|x| med(x.throughput()))
-                    )),
-                    x(ratio_of(
-                        med(r.cpu_per_gib()),
-                        refv(&|x| med(x.cpu_per_gib()))
-                    )),
-                    share(r.sys_share()),
-                    r.both_cpu_per_gib()
-                        .map_or("–".into(), |s| format!("{:.3}", s.median)),
-                    r.switches_per(GIB).map_or("–".into(), |s| format!(
-                        "{:.0} ({})",
-                        s.median,
-                        x(ratio_of(
-                            Some(s.median),
-                            refv(&|x| med(x.switches_per(GIB)))
-                        ))
-                    )),
-                    r.syscalls_cell(unit),
-                    rss(r.peak_rss_mib()),
-                );
-            }
-        }
+        Scenario::ColdCache => cold_cache_rows(&mut out, runs, reference),
+        _ => per_gib_rows(&mut out, runs, reference, unit),
     }
+    syscall_lines(&mut out, runs, scenario, unit);
+    failure_lines(&mut out, runs);
+    out
+}
+
+/// Scenarios 4 and 6: a row per variant, per copy or per round trip.
+fn per_unit_rows(
+    out: &mut String,
+    runs: &[Runs<'_>],
+    reference: Option<&Runs<'_>>,
+    unit: f64,
+    scenario: Scenario,
+) {
+    let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
+    let (what, whats) = if scenario == Scenario::SmallFiles {
+        ("copy", "copies")
+    } else {
+        ("round trip", "round trips")
+    };
+    let _ = writeln!(
+        out,
+        "| variant | path | {whats}/s | CPU µs per {what} | CPU vs ref | both sides CPU µs | syscalls per {what} | ctx switches per {what} | peak RSS MiB |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            label(r),
+            r.path(),
+            r.rate(unit)
+                .map_or("–".into(), |s| format!("{:.0}", s.median)),
+            opt(r.cpu_us_per(unit), 2),
+            x(ratio_of(
+                med(r.cpu_us_per(unit)),
+                refv(&|x| med(x.cpu_us_per(unit)))
+            )),
+            r.both_us_per(unit)
+                .map_or("–".into(), |s| format!("{:.2}", s.median)),
+            r.syscalls_cell(unit),
+            r.switches_per(unit)
+                .map_or("–".into(), |s| format!("{:.2}", s.median)),
+            rss(r.peak_rss_mib()),
+        );
+    }
+}
+
+/// Scenario 7: a row per variant, with the probe's worst gap.
+fn cold_cache_rows(out: &mut String, runs: &[Runs<'_>], reference: Option<&Runs<'_>>) {
+    let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
+    let _ = writeln!(
+        out,
+        "| variant | path | GiB/s | CPU-s per GiB | CPU/GiB vs ref | worst probe gap, ms | steps read off-thread | ctx switches per GiB |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            label(r),
+            r.path(),
+            opt(r.throughput(), 2),
+            opt(r.cpu_per_gib(), 3),
+            x(ratio_of(
+                med(r.cpu_per_gib()),
+                refv(&|x| med(x.cpu_per_gib()))
+            )),
+            opt(r.gap_ms(), 1),
+            Stat::of(r.samples.iter().map(|s| s.disk_steps as f64))
+                .map_or("–".into(), |s| format!("{:.0}", s.median)),
+            r.switches_per(GIB)
+                .map_or("–".into(), |s| format!("{:.0}", s.median)),
+        );
+    }
+}
+
+/// Scenarios 1, 2, 3 and 5: a row per variant, per GiB.
+fn per_gib_rows(out: &mut String, runs: &[Runs<'_>], reference: Option<&Runs<'_>>, unit: f64) {
+    let refv = |f: &dyn Fn(&Runs<'_>) -> Option<f64>| reference.and_then(f);
+    let _ = writeln!(
+        out,
+        "| variant | path | GiB/s | CPU-s per GiB | GiB/s vs ref | CPU/GiB vs ref | sys % | both sides CPU-s/GiB | ctx switches per GiB (vs ref) | syscalls per GiB | peak RSS MiB |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            label(r),
+            r.path(),
+            opt(r.throughput(), 2),
+            opt(r.cpu_per_gib(), 3),
+            x(ratio_of(
+                med(r.throughput()),
+                refv(&|x| med(x.throughput()))
+            )),
+            x(ratio_of(
+                med(r.cpu_per_gib()),
+                refv(&|x| med(x.cpu_per_gib()))
+            )),
+            share(r.sys_share()),
+            r.both_cpu_per_gib()
+                .map_or("–".into(), |s| format!("{:.3}", s.median)),
+            r.switches_per(GIB).map_or("–".into(), |s| format!(
+                "{:.0} ({})",
+                s.median,
+                x(ratio_of(
+                    Some(s.median),
+                    refv(&|x| med(x.switches_per(GIB)))
+                ))
+            )),
+            r.syscalls_cell(unit),
+            rss(r.peak_rss_mib()),
+        );
+    }
+}
+
+/// The syscall counts of the rows run under strace, per unit.
+fn syscall_lines(out: &mut String, runs: &[Runs<'_>], scenario: Scenario, unit: f64) {
     let traced: Vec<String> = runs
         .iter()
         .filter_map(|r| {
@@ -404,6 +430,10 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
             let _ = writeln!(out, "- {t}");
         }
     }
+}
+
+/// The rows that were skipped or failed, and why.
+fn failure_lines(out: &mut String, runs: &[Runs<'_>]) {
     for r in runs.iter().filter(|r| !r.failures.is_empty()) {
         if let Some(why) = r.failures.iter().find_map(|f| f.strip_prefix("skipped: ")) {
             if r.failures.iter().all(|f| f.starts_with("skipped: ")) {
@@ -420,7 +450,6 @@ pub fn table(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> String {
             r.failures.join("; ")
         );
     }
-    out
 }
 
 /// The targets for one table, against its measured medians.
