@@ -454,120 +454,157 @@ fn failure_lines(out: &mut String, runs: &[Runs<'_>]) {
 
 /// The issue's targets for one table, against its measured medians.
 pub fn verdicts(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> Vec<Verdict> {
-    let mut out = Vec::new();
     let Some(reference) = runs.iter().find(|r| r.variant.reference) else {
-        return out;
+        return Vec::new();
     };
     let unit = unit_bytes(cfg, table);
-    let zc = runs.iter().filter(|r| r.variant.id.starts_with("zc-"));
-    let ratio = |target: String, value: Option<f64>, limit: f64, at_least: bool| {
-        value.map(|v| Verdict {
-            target,
-            measured: format!("{v:.2}×"),
-            met: if at_least { v >= limit } else { v <= limit },
-        })
-    };
+    let zc: Vec<&Runs<'_>> = runs
+        .iter()
+        .filter(|r| r.variant.id.starts_with("zc-"))
+        .collect();
     match table.scenario {
-        Scenario::FileToTcp => {
-            for r in zc {
-                let id = r.variant.id;
-                out.extend(ratio(
-                    format!("1. `{id}` throughput ≥ 0.97× the C `sendfile` loop"),
-                    ratio_of(med(r.throughput()), med(reference.throughput())),
-                    0.97,
-                    true,
-                ));
-                out.extend(ratio(
-                    format!("1. `{id}` CPU/GiB ≤ 1.03× the C `sendfile` loop"),
-                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
-                    1.03,
-                    false,
-                ));
-            }
-        }
-        Scenario::Relay => {
-            for r in zc {
-                let id = r.variant.id;
-                out.extend(ratio(
-                    format!("2. `{id}` proxy CPU/GiB ≤ 1.05× the C splice loop"),
-                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
-                    1.05,
-                    false,
-                ));
-                out.extend(ratio(
-                    format!("2. `{id}` context switches/GiB ≤ 1.5× the C splice loop"),
-                    ratio_of(med(r.switches_per(GIB)), med(reference.switches_per(GIB))),
-                    1.5,
-                    false,
-                ));
-                out.extend(ratio(
-                    format!("2. `{id}` syscalls/GiB ≤ 1.5× the C splice loop (strace)"),
-                    ratio_of(r.syscalls_per(unit), reference.syscalls_per(unit)),
-                    1.5,
-                    false,
-                ));
-            }
-        }
-        Scenario::SmallFiles => {
-            let limit = match table.small_size {
-                n if n == 16 << 10 => 1.10,
-                n if n == 4 << 10 => 1.3,
-                _ => return out,
-            };
-            let size = human(table.small_size);
-            for r in zc.filter(|r| !r.variant.id.ends_with("fs-open")) {
-                out.extend(ratio(
-                    format!(
-                        "4. `{}` {size}: CPU per copy ≤ {limit:.2}× the C loop",
-                        r.variant.id
-                    ),
-                    ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
-                    limit,
-                    false,
-                ));
-            }
-        }
-        Scenario::PingPong => {
-            for r in zc {
-                out.extend(ratio(
-                    format!(
-                        "6. `{}` CPU per round trip ≤ 1.0× `tokio::io::copy_bidirectional`",
-                        r.variant.id
-                    ),
-                    ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
-                    1.0,
-                    false,
-                ));
-            }
-        }
-        Scenario::ColdCache => {
-            let find = |id: &str| runs.iter().find(|r| r.variant.id == id);
-            let gap = |id: &str| find(id).and_then(|r| med(r.gap_ms()));
-            if let (Some(cold), Some(warm)) = (gap("zc-tokio-cold"), gap("zc-tokio-warm")) {
-                out.push(Verdict {
-                    target: "7. cold worst probe gap ≤ warm + 1 ms (zc default options)".into(),
-                    measured: format!("{cold:.1} ms cold vs {warm:.1} ms warm"),
-                    met: cold <= warm + 1.0,
-                });
-            }
-            if let Some(warm) = gap("zc-tokio-warm") {
-                out.push(Verdict {
-                    target: "7. warm worst probe gap ≤ 3 ms".into(),
-                    measured: format!("{warm:.1} ms"),
-                    met: warm <= 3.0,
-                });
-            }
-            if let Some(r) = find("zc-tokio-warm") {
-                out.extend(ratio(
-                    "7. warm CPU/GiB with default options ≤ 1.02× with the off-thread switch off"
-                        .into(),
-                    ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
-                    1.02,
-                    false,
-                ));
-            }
-        }
-        Scenario::FileToFile | Scenario::ManyClients => {}
+        Scenario::FileToTcp => file_to_tcp_verdicts(&zc, reference),
+        Scenario::Relay => relay_verdicts(&zc, reference, unit),
+        Scenario::SmallFiles => small_file_verdicts(&zc, reference, unit, table.small_size),
+        Scenario::PingPong => ping_pong_verdicts(&zc, reference, unit),
+        Scenario::ColdCache => cold_cache_verdicts(runs, reference),
+        Scenario::FileToFile | Scenario::ManyClients => Vec::new(),
+    }
+}
+
+/// A target on a ratio: met when `value` is at least (`at_least`) or at most `limit`.
+fn ratio_verdict(
+    target: String,
+    value: Option<f64>,
+    limit: f64,
+    at_least: bool,
+) -> Option<Verdict> {
+    value.map(|v| Verdict {
+        target,
+        measured: format!("{v:.2}×"),
+        met: if at_least { v >= limit } else { v <= limit },
+    })
+}
+
+/// Scenario 1's targets (issue 10).
+fn file_to_tcp_verdicts(zc: &[&Runs<'_>], reference: &Runs<'_>) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for r in zc {
+        let id = r.variant.id;
+        out.extend(ratio_verdict(
+            format!("1. `{id}` throughput ≥ 0.97× the C `sendfile` loop"),
+            ratio_of(med(r.throughput()), med(reference.throughput())),
+            0.97,
+            true,
+        ));
+        out.extend(ratio_verdict(
+            format!("1. `{id}` CPU/GiB ≤ 1.03× the C `sendfile` loop"),
+            ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+            1.03,
+            false,
+        ));
+    }
+    out
+}
+
+/// Scenario 2's targets (issue 10).
+fn relay_verdicts(zc: &[&Runs<'_>], reference: &Runs<'_>, unit: f64) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for r in zc {
+        let id = r.variant.id;
+        out.extend(ratio_verdict(
+            format!("2. `{id}` proxy CPU/GiB ≤ 1.05× the C splice loop"),
+            ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+            1.05,
+            false,
+        ));
+        out.extend(ratio_verdict(
+            format!("2. `{id}` context switches/GiB ≤ 1.5× the C splice loop"),
+            ratio_of(med(r.switches_per(GIB)), med(reference.switches_per(GIB))),
+            1.5,
+            false,
+        ));
+        out.extend(ratio_verdict(
+            format!("2. `{id}` syscalls/GiB ≤ 1.5× the C splice loop (strace)"),
+            ratio_of(r.syscalls_per(unit), reference.syscalls_per(unit)),
+            1.5,
+            false,
+        ));
+    }
+    out
+}
+
+/// Scenario 4's targets for one file size (issue 10).
+fn small_file_verdicts(
+    zc: &[&Runs<'_>],
+    reference: &Runs<'_>,
+    unit: f64,
+    small_size: u64,
+) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let limit = match small_size {
+        n if n == 16 << 10 => 1.10,
+        n if n == 4 << 10 => 1.3,
+        _ => return out,
+    };
+    let size = human(small_size);
+    for r in zc.iter().filter(|r| !r.variant.id.ends_with("fs-open")) {
+        out.extend(ratio_verdict(
+            format!(
+                "4. `{}` {size}: CPU per copy ≤ {limit:.2}× the C loop",
+                r.variant.id
+            ),
+            ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
+            limit,
+            false,
+        ));
+    }
+    out
+}
+
+/// Scenario 6's targets (issue 10).
+fn ping_pong_verdicts(zc: &[&Runs<'_>], reference: &Runs<'_>, unit: f64) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for r in zc {
+        out.extend(ratio_verdict(
+            format!(
+                "6. `{}` CPU per round trip ≤ 1.0× `tokio::io::copy_bidirectional`",
+                r.variant.id
+            ),
+            ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
+            1.0,
+            false,
+        ));
+    }
+    out
+}
+
+/// Scenario 7's targets (issue 15).
+fn cold_cache_verdicts(runs: &[Runs<'_>], reference: &Runs<'_>) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let find = |id: &str| runs.iter().find(|r| r.variant.id == id);
+    let gap = |id: &str| find(id).and_then(|r| med(r.gap_ms()));
+    if let (Some(cold), Some(warm)) = (gap("zc-tokio-cold"), gap("zc-tokio-warm")) {
+        out.push(Verdict {
+            target: "7. cold worst probe gap ≤ warm + 1 ms (zc default options)".into(),
+            measured: format!("{cold:.1} ms cold vs {warm:.1} ms warm"),
+            met: cold <= warm + 1.0,
+        });
+    }
+    if let Some(warm) = gap("zc-tokio-warm") {
+        out.push(Verdict {
+            target: "7. warm worst probe gap ≤ 3 ms".into(),
+            measured: format!("{warm:.1} ms"),
+            met: warm <= 3.0,
+        });
+    }
+    if let Some(r) = find("zc-tokio-warm") {
+        out.extend(ratio_verdict(
+            "7. warm CPU/GiB with default options ≤ 1.02× with the off-thread switch off".into(),
+            ratio_of(med(r.cpu_per_gib()), med(reference.cpu_per_gib())),
+            1.02,
+            false,
+        ));
     }
     out
 }
