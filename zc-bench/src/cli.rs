@@ -165,23 +165,32 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
                 }
             }
             "--list" => cfg.list = true,
-            "--tiny" => {
-                cfg.size = 4 << 20;
-                cfg.rounds = 1;
-                cfg.small_count = 64;
-                cfg.clients = 8;
-                cfg.client_size = 256 << 10;
-                cfg.conns = 4;
-                cfg.messages = 8;
-                cfg.cold_size = 4 << 20;
-                cfg.strace = false;
-                cfg.tiny = true;
-                cfg.verify = true;
-                cfg.timeout = Duration::from_secs(60);
-            }
+            "--tiny" => tiny(&mut cfg),
             other => return Err(format!("unknown flag {other:?}\n\n{USAGE}")),
         }
     }
+    check(&cfg)?;
+    Ok(Parsed::Run(Box::new(cfg)))
+}
+
+/// `--tiny`: the CI smoke preset (flags after it still apply).
+fn tiny(cfg: &mut Config) {
+    cfg.size = 4 << 20;
+    cfg.rounds = 1;
+    cfg.small_count = 64;
+    cfg.clients = 8;
+    cfg.client_size = 256 << 10;
+    cfg.conns = 4;
+    cfg.messages = 8;
+    cfg.cold_size = 4 << 20;
+    cfg.strace = false;
+    cfg.tiny = true;
+    cfg.verify = true;
+    cfg.timeout = Duration::from_secs(60);
+}
+
+/// Refuses sizes and counts of 0.
+fn check(cfg: &Config) -> Result<(), String> {
     let sizes = [
         ("--rounds", cfg.rounds as u64),
         ("--size", cfg.size),
@@ -199,7 +208,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     if cfg.small_sizes.is_empty() || cfg.small_sizes.contains(&0) {
         return Err("--small-sizes must be sizes > 0".into());
     }
-    Ok(Parsed::Run(Box::new(cfg)))
+    Ok(())
 }
 
 fn number(s: &str) -> Result<u64, String> {
