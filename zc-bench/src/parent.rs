@@ -55,14 +55,15 @@ fn run_peers(
 ) -> io::Result<Sample> {
     let scenario = table.scenario;
     let child = |args: &[String]| spawn_child(cfg, data, scenario, variant, args, trace);
-    let peers = match scenario {
-        Scenario::FileToTcp | Scenario::SmallFiles | Scenario::ColdCache => file_peers,
-        Scenario::Relay => relay_peers,
-        Scenario::FileToFile => file_to_file_peers,
-        Scenario::ManyClients => many_clients_peers,
-        Scenario::PingPong => ping_pong_peers,
-    };
-    peers(cfg, data, table, variant, &child)
+    match scenario {
+        Scenario::FileToTcp | Scenario::SmallFiles | Scenario::ColdCache => {
+            file_peers(cfg, data, table, variant, &child)
+        }
+        Scenario::Relay => relay_peers(cfg, data, &child),
+        Scenario::FileToFile => file_to_file_peers(cfg, data, &child),
+        Scenario::ManyClients => many_clients_peers(cfg, data, &child),
+        Scenario::PingPong => ping_pong_peers(cfg, &child),
+    }
 }
 
 /// Scenarios 1, 4 and 7: a receiver for the file (made cold or warm first for scenario 7).
@@ -116,13 +117,7 @@ fn file_peers(
 }
 
 /// Scenario 2: a source and a sink on either side of the proxy.
-fn relay_peers(
-    cfg: &Config,
-    data: &DataDir,
-    _table: Table,
-    _variant: &Variant,
-    child: Spawn<'_>,
-) -> io::Result<Sample> {
+fn relay_peers(cfg: &Config, data: &DataDir, child: Spawn<'_>) -> io::Result<Sample> {
     let timeout = cfg.timeout;
     let mut expect = Expect::new(&data.big, 1, cfg.verify)?;
     expect.splice = cfg.splice_receiver;
@@ -143,13 +138,7 @@ fn relay_peers(
 }
 
 /// Scenario 3: no peer; the copy is checked against the source.
-fn file_to_file_peers(
-    cfg: &Config,
-    data: &DataDir,
-    _table: Table,
-    _variant: &Variant,
-    child: Spawn<'_>,
-) -> io::Result<Sample> {
+fn file_to_file_peers(cfg: &Config, data: &DataDir, child: Spawn<'_>) -> io::Result<Sample> {
     let dst = data.copy_target();
     let _ = std::fs::remove_file(&dst);
     let mut child = child(&[
@@ -176,13 +165,7 @@ fn file_to_file_peers(
 }
 
 /// Scenario 5: many clients, each reading the file.
-fn many_clients_peers(
-    cfg: &Config,
-    data: &DataDir,
-    _table: Table,
-    _variant: &Variant,
-    child: Spawn<'_>,
-) -> io::Result<Sample> {
+fn many_clients_peers(cfg: &Config, data: &DataDir, child: Spawn<'_>) -> io::Result<Sample> {
     let timeout = cfg.timeout;
     let expect = Expect::new(&data.client, 1, cfg.verify)?;
     let mut child = child(&[
@@ -200,13 +183,7 @@ fn many_clients_peers(
 }
 
 /// Scenario 6: ping-pong clients and an echo backend.
-fn ping_pong_peers(
-    cfg: &Config,
-    _data: &DataDir,
-    _table: Table,
-    _variant: &Variant,
-    child: Spawn<'_>,
-) -> io::Result<Sample> {
+fn ping_pong_peers(cfg: &Config, child: Spawn<'_>) -> io::Result<Sample> {
     let timeout = cfg.timeout;
     let (conns, messages, size) = (cfg.conns, cfg.messages, cfg.message_size);
     let front = TcpListener::bind("127.0.0.1:0")?;
