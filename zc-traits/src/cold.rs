@@ -118,15 +118,15 @@ impl ColdCache {
     /// the step may take, once they are resident (or cannot be made so without blocking
     /// here); `Pending` while a job reads them.
     ///
-    /// `to_size`: the file's size, when the step may take the file to its end (its size from
-    /// the copy's `fstat`). The range then ends at the file's last byte wherever the offset
-    /// is, so a small file, sent in one step, is probed without reading its offset first.
+    /// `to_end`: the step may take the file to its end (the size from the copy's `fstat`). The
+    /// range then ends at the file's last byte wherever the offset is, so a small file, sent
+    /// in one step, is probed without reading its offset first.
     pub(crate) fn poll_ready(
         &mut self,
         cx: &mut Context<'_>,
         fd: BorrowedFd<'_>,
         want: usize,
-        to_size: Option<u64>,
+        to_end: bool,
     ) -> Poll<usize> {
         if let Some(wait) = &self.wait {
             if !wait.poll_done(cx) {
@@ -134,7 +134,7 @@ impl ColdCache {
             }
             self.wait = None;
         }
-        if self.off || self.tail_answers(fd, to_size) {
+        if self.off || (to_end && self.tail_answers(fd)) {
             return Poll::Ready(want);
         }
         let Some(pos) = self.offset(fd) else {
@@ -146,23 +146,10 @@ impl ColdCache {
             }
             self.read_to = None;
         }
-        // The range ends where the file does, if sooner: a probe past the end reads nothing
-        // and would answer "resident" for a range that is not.
-        let end = match to_size {
-            Some(size) => pos.saturating_add(want as u64).min(size),
-            None => pos.saturating_add(want as u64),
-        };
+        let (end, reach) = probe_range(pos, want, self.size);
         if end <= self.resident_to || end <= pos {
             return Poll::Ready(want);
         }
-        // One probe, and one job when cold, covers at least `MIN_JOB` bytes (within the size
-        // the copy's `fstat` gave, when it gave one): a small per-poll bound must not make a
-        // copy probe, or hand off to the pool, more often. The steps inside the range go
-        // unprobed.
-        let reach = match self.size {
-            0 => end,
-            size => pos.saturating_add(MIN_JOB).min(size).max(end),
-        };
         match sys::residency(fd, reach - 1) {
             Residency::Resident => {
                 self.resident_to = reach;
@@ -174,17 +161,17 @@ impl ColdCache {
             }
             Residency::Cold => {}
         }
-        let (job_end, len) = (reach, usize::try_from(reach - pos).unwrap_or(want));
-        self.resident_to = job_end;
-        self.poll_read_cold(cx, fd, (pos, job_end, len), want)
+        let len = usize::try_from(reach - pos).unwrap_or(want);
+        self.resident_to = reach;
+        self.poll_read_cold(cx, fd, (pos, reach, len), want)
     }
 
     /// Before the offset is known, a step that may take the file to its end probes the file's
     /// last byte: `true` when the step may go now (that byte is resident, or the file cannot
     /// say, which turns the probes off); `false` when it is cold, and the range is probed as
     /// any other (the job needs the offset).
-    fn tail_answers(&mut self, fd: BorrowedFd<'_>, to_size: Option<u64>) -> bool {
-        let (None, Some(size @ 1..)) = (self.pos, to_size) else {
+    fn tail_answers(&mut self, fd: BorrowedFd<'_>) -> bool {
+        let (None, size @ 1..) = (self.pos, self.size) else {
             return false;
         };
         if self.tail_resident || recent::resident(self.stamp) {
@@ -357,6 +344,24 @@ pub(crate) mod recent {
     }
 }
 
+/// The range a probe before a step of `want` bytes from `pos` answers for, in a file of `size`
+/// bytes by the copy's `fstat` (0: unknown): `end`, where the step stops, and `reach`, where
+/// the probed (and, when cold, read) range stops.
+///
+/// Both stop at the file's size: a probe past the end reads nothing and would answer
+/// "resident" for a range that is not. `reach` covers at least [`MIN_JOB`] bytes: a small
+/// per-poll bound must not make a copy probe, or hand off to the pool, more often, and the
+/// steps inside the range go unprobed. With the size unknown, or a position already past it
+/// (the file grew), the range is the step's.
+fn probe_range(pos: u64, want: usize, size: u64) -> (u64, u64) {
+    let end = pos.saturating_add(want as u64);
+    if size == 0 || pos >= size {
+        return (end, end);
+    }
+    let end = end.min(size);
+    (end, pos.saturating_add(MIN_JOB).min(size).max(end))
+}
+
 /// The job's end, seen by the copy: set once, with the copy's waker woken.
 #[derive(Debug, Default)]
 struct Signal(Mutex<(bool, Option<Waker>)>);
@@ -388,5 +393,33 @@ impl Drop for Done {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{probe_range, MIN_JOB};
+
+    #[test]
+    fn a_probe_never_reaches_past_the_files_size() {
+        const MIB: u64 = 1 << 20;
+        let size = 8 * MIB + MIB / 2;
+        // The last step of a copy that started 1 MiB into the file, with a 4 MiB bound: the
+        // bound left (what the copy may still take) is larger than the bytes left in the file.
+        assert_eq!(probe_range(5 * MIB, 4 << 20, size), (size, size));
+        // A small step probes 2 MiB ahead, within the size.
+        assert_eq!(probe_range(0, 512 << 10, size), (MIB / 2, MIN_JOB));
+        assert_eq!(probe_range(8 * MIB, 512 << 10, size), (size, size));
+        // A step longer than 2 MiB probes its own end.
+        assert_eq!(probe_range(0, 3 << 20, size), (3 * MIB, 3 * MIB));
+        // Size unknown (0), or a position past it (the file grew): the step's own range.
+        assert_eq!(
+            probe_range(MIB, 512 << 10, 0),
+            (MIB + MIB / 2, MIB + MIB / 2)
+        );
+        assert_eq!(
+            probe_range(size, 512 << 10, size),
+            (size + MIB / 2, size + MIB / 2)
+        );
     }
 }

@@ -40,8 +40,6 @@ pub(crate) struct Kernel {
     /// at the copy's start less the bytes taken. The copy ends when this reaches 0, without
     /// a last call that would return 0 (see the module doc).
     pub(super) src_left: Option<u64>,
-    /// That source's size from its `fstat`, for a step that takes it to its end.
-    pub(super) src_size: u64,
     pub(super) pipe: Option<sys::Pipe>,
     /// Bytes inside `pipe`, taken from the source and not yet delivered.
     pub(super) in_pipe: usize,
@@ -65,7 +63,6 @@ impl Kernel {
         src: sys::Meta,
         spawn: Option<Spawn>,
     ) -> Kernel {
-        let src_size = src.size;
         Kernel {
             plans,
             current: 0,
@@ -73,8 +70,7 @@ impl Kernel {
             dst_kind,
             plan_delivered: 0,
             // Size 0 is also what /proc files and block devices report: no bound then.
-            src_left: (src_kind == Kind::RegularFile && src_size > 0).then_some(src_size),
-            src_size,
+            src_left: (src_kind == Kind::RegularFile && src.size > 0).then_some(src.size),
             pipe: None,
             in_pipe: 0,
             src_watch: None,
@@ -185,8 +181,8 @@ impl Kernel {
         Poll::Ready(Some(match (&mut self.cold, src_file, plan) {
             // A file source's range comes from the disk off the executor, if it must.
             (Some(cold), Some(fd), Plan::CopyFileRange | Plan::Sendfile) => {
-                let to_size = (self.src_left == Some(want as u64)).then_some(self.src_size);
-                ready!(cold.poll_ready(cx, fd, want, to_size))
+                let to_end = self.src_left == Some(want as u64);
+                ready!(cold.poll_ready(cx, fd, want, to_end))
             }
             _ => want,
         }))
