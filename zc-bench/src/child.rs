@@ -591,7 +591,7 @@ fn ping_pong(variant: &str, a: &Args) -> io::Result<Sample> {
             say_ready()?;
             join_all(tasks, m).await
         }),
-        "zc-smol" => {
+        "zc-smol" | "smol-bidi" => {
             let socks = pairs
                 .into_iter()
                 .map(|(c, b)| {
@@ -601,9 +601,15 @@ fn ping_pong(variant: &str, a: &Args) -> io::Result<Sample> {
                     ))
                 })
                 .collect::<io::Result<Vec<_>>>()?;
-            smol::block_on(relay_local::<zc::Smol, _>(socks))
+            if variant == "zc-smol" {
+                smol::block_on(relay_local(socks, zc_relay::<zc::Smol, _>))
+            } else {
+                smol::block_on(relay_local(socks, |c, b| {
+                    copy_both_ways(c, b, smol::io::copy)
+                }))
+            }
         }
-        "zc-async-std" => {
+        "zc-async-std" | "async-std-bidi" => {
             let socks = pairs
                 .into_iter()
                 .map(|(c, b)| {
@@ -613,32 +619,85 @@ fn ping_pong(variant: &str, a: &Args) -> io::Result<Sample> {
                     )
                 })
                 .collect();
-            async_std::task::block_on(relay_local::<zc::AsyncStd, _>(socks))
+            if variant == "zc-async-std" {
+                async_std::task::block_on(relay_local(socks, zc_relay::<zc::AsyncStd, _>))
+            } else {
+                async_std::task::block_on(relay_local(socks, |c, b| {
+                    copy_both_ways(c, b, |mut r, mut w| async move {
+                        async_std::io::copy(&mut r, &mut w).await
+                    })
+                }))
+            }
         }
         _ => Err(unknown(variant)),
     }
 }
 
-/// A `zc::copy_bidirectional` task per pair on one thread (smol's `LocalExecutor`, which
-/// async-std's streams run on as well).
-async fn relay_local<Rt, S>(pairs: Vec<(S, S)>) -> io::Result<Sample>
+/// One connection's relay through `zc::copy_bidirectional`: its bytes and reported path.
+async fn zc_relay<Rt, S>(mut client: S, mut backend: S) -> io::Result<(u64, String)>
 where
-    S: zc::Source<Rt> + zc::Sink<Rt> + 'static,
-    Rt: zc::Runtime + 'static,
+    S: zc::Source<Rt> + zc::Sink<Rt>,
+    Rt: zc::Runtime,
+{
+    let (there, _) = zc::copy_bidirectional_report::<Rt, _, _>(&mut client, &mut backend).await?;
+    Ok((there.bytes(), there.path().to_string()))
+}
+
+/// A socket that `smol-bidi` / `async-std-bidi` relay: cloned for its two halves, and shut
+/// for writing when its direction ends.
+trait PeerSocket: Clone {
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+impl PeerSocket for smol::net::TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+
+impl PeerSocket for async_std::net::TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+
+/// The relay a smol or async-std user writes without zc, the peer of
+/// `tokio::io::copy_bidirectional`: the runtime's `io::copy` each way (an 8 KiB buffer),
+/// joined in the connection's task, each direction half-closing its write side at its EOF.
+async fn copy_both_ways<S, F, C>(client: S, backend: S, copy: C) -> io::Result<(u64, String)>
+where
+    S: PeerSocket,
+    C: Fn(S, S) -> F,
+    F: std::future::Future<Output = io::Result<u64>>,
+{
+    let one_way = |from: S, to: S| {
+        let copied = copy(from, to.clone());
+        async move {
+            let n = copied.await?;
+            to.shutdown_write()?;
+            io::Result::Ok(n)
+        }
+    };
+    let there = one_way(client.clone(), backend.clone());
+    let back = one_way(backend, client);
+    let (n, _) = smol::future::try_zip(there, back).await?;
+    Ok((n, String::new()))
+}
+
+/// A relay task per pair on one thread (smol's `LocalExecutor`, which async-std's streams
+/// run on as well); `relay` is one connection's relay.
+async fn relay_local<S, R, F>(pairs: Vec<(S, S)>, relay: R) -> io::Result<Sample>
+where
+    S: 'static,
+    R: Fn(S, S) -> F,
+    F: std::future::Future<Output = io::Result<(u64, String)>> + 'static,
 {
     let ex = smol::LocalExecutor::new();
     ex.run(async {
         let m = Meter::start();
         let tasks: Vec<_> = pairs
             .into_iter()
-            .map(|(mut client, mut backend)| {
-                ex.spawn(async move {
-                    let (there, _) =
-                        zc::copy_bidirectional_report::<Rt, _, _>(&mut client, &mut backend)
-                            .await?;
-                    io::Result::Ok((there.bytes(), there.path().to_string()))
-                })
-            })
+            .map(|(client, backend)| ex.spawn(relay(client, backend)))
             .collect();
         say_ready()?;
         let (mut n, mut path) = (0, String::new());

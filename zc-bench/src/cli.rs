@@ -23,7 +23,7 @@ FLAGS:
     --clients N            scenario 5: concurrent clients                  [default: 256]
     --client-size BYTES    scenario 5: bytes each client receives          [default: 4MiB]
     --conns N              scenario 6: proxied connections                 [default: 64]
-    --messages N           scenario 6: round trips per connection          [default: 250]
+    --messages N           scenario 6: round trips per connection          [default: 1000]
     --message-size BYTES   scenario 6: request and response size           [default: 1KiB]
     --cold-size BYTES      scenario 7: size of the file made cold          [default: 256MiB]
     --no-strace            skip the extra run of each variant under `strace -f` that counts
@@ -84,7 +84,7 @@ impl Default for Config {
             clients: 256,
             client_size: 4 << 20,
             conns: 64,
-            messages: 250,
+            messages: 1000,
             message_size: 1 << 10,
             cold_size: 256 << 20,
             strace: true,

@@ -96,12 +96,16 @@ fn selected(cfg: &Config, s: Scenario) -> Vec<&'static scenario::Variant> {
 
 /// Whether the extra run under `strace` counts this variant's syscalls: the references and
 /// the zc rows of the scenarios whose targets are about syscalls (the read/write peers make
-/// hundreds of thousands of calls per GiB, minutes under strace).
+/// hundreds of thousands of calls per GiB, minutes under strace), and every row of scenario
+/// 6, whose peers make as few calls as zc.
 fn traced(scenario: Scenario, v: &Variant) -> bool {
-    matches!(
-        scenario,
-        Scenario::FileToTcp | Scenario::Relay | Scenario::SmallFiles | Scenario::PingPong
-    ) && (v.reference || v.id.starts_with("zc-") || v.id.starts_with("c-"))
+    match scenario {
+        Scenario::PingPong => true,
+        Scenario::FileToTcp | Scenario::Relay | Scenario::SmallFiles => {
+            v.reference || v.id.starts_with("zc-") || v.id.starts_with("c-")
+        }
+        Scenario::FileToFile | Scenario::ManyClients | Scenario::ColdCache => false,
+    }
 }
 
 /// The configuration of the run under `strace`: fewer small copies and round trips (the

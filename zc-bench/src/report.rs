@@ -466,7 +466,7 @@ pub fn verdicts(cfg: &Config, table: Table, runs: &[Runs<'_>]) -> Vec<Verdict> {
         Scenario::FileToTcp => file_to_tcp_verdicts(&zc, reference),
         Scenario::Relay => relay_verdicts(&zc, reference, unit),
         Scenario::SmallFiles => small_file_verdicts(&zc, reference, unit, table.small_size),
-        Scenario::PingPong => ping_pong_verdicts(&zc, reference, unit),
+        Scenario::PingPong => ping_pong_verdicts(runs, &zc, reference, unit),
         Scenario::ColdCache => cold_cache_verdicts(runs, reference),
         Scenario::FileToFile | Scenario::ManyClients => Vec::new(),
     }
@@ -562,8 +562,16 @@ fn small_file_verdicts(
     out
 }
 
-/// Scenario 6's targets (issue 10).
-fn ping_pong_verdicts(zc: &[&Runs<'_>], reference: &Runs<'_>, unit: f64) -> Vec<Verdict> {
+/// Scenario 6's targets (issue 10): each zc row against `tokio::io::copy_bidirectional`,
+/// and the smol and async-std rows also against the relay their runtime's own `io::copy`
+/// makes (the same runtime's best peer: what zc adds or saves on that runtime).
+fn ping_pong_verdicts(
+    runs: &[Runs<'_>],
+    zc: &[&Runs<'_>],
+    reference: &Runs<'_>,
+    unit: f64,
+) -> Vec<Verdict> {
+    let cpu = |r: &Runs<'_>| med(r.cpu_us_per(unit));
     let mut out = Vec::new();
     for r in zc {
         out.extend(ratio_verdict(
@@ -571,10 +579,21 @@ fn ping_pong_verdicts(zc: &[&Runs<'_>], reference: &Runs<'_>, unit: f64) -> Vec<
                 "6. `{}` CPU per round trip ≤ 1.0× `tokio::io::copy_bidirectional`",
                 r.variant.id
             ),
-            ratio_of(med(r.cpu_us_per(unit)), med(reference.cpu_us_per(unit))),
+            ratio_of(cpu(r), cpu(reference)),
             1.0,
             false,
         ));
+    }
+    for (id, peer) in [("zc-smol", "smol-bidi"), ("zc-async-std", "async-std-bidi")] {
+        let find = |id: &str| runs.iter().find(|r| r.variant.id == id);
+        if let (Some(r), Some(p)) = (find(id), find(peer)) {
+            out.extend(ratio_verdict(
+                format!("6. `{id}` CPU per round trip ≤ 1.0× `{peer}` (its runtime's own relay)"),
+                ratio_of(cpu(r), cpu(p)),
+                1.0,
+                false,
+            ));
+        }
     }
     out
 }

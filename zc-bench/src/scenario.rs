@@ -294,6 +294,16 @@ const PING_PONG: &[Variant] = &[
         "`zc::copy_bidirectional` on async-std, a task per connection (`LocalExecutor`)",
         "",
     ),
+    v(
+        "smol-bidi",
+        "`smol::io::copy` each way, joined, on smol, a task per connection (`LocalExecutor`)",
+        "read/write, 8 KiB buffer per direction",
+    ),
+    v(
+        "async-std-bidi",
+        "`async_std::io::copy` each way, joined, on async-std, a task per connection (`LocalExecutor`)",
+        "read/write, 8 KiB buffer per direction",
+    ),
 ];
 
 const COLD_CACHE: &[Variant] = &[
