@@ -178,6 +178,10 @@ fn turn() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Attempts at the gap comparison: a preemption on a busy 2-core machine can put one cold
+/// run's worst gap several ms over, so the comparison fails only when every attempt does.
+const ATTEMPTS: usize = 3;
+
 fn scenario(name: &str, run_one: impl Fn(u16, zc::CopyOptions) -> Run) {
     let _turn = turn();
     let opts = zc::CopyOptions::new().max_per_poll(MAX_PER_POLL);
@@ -188,50 +192,58 @@ fn scenario(name: &str, run_one: impl Fn(u16, zc::CopyOptions) -> Run) {
         check(&run, received);
         run
     };
-    // Warm and cold twice, interleaved; each keeps its run with the smaller worst gap, so that
-    // one preemption by another process on a busy machine does not decide the comparison.
-    let mut runs = Vec::new();
-    for _ in 0..2 {
-        make_warm();
-        let warm = go(opts);
-        if let Err(why) = make_cold() {
-            println!("{name}: cold runs skipped: {why}");
+    let mut gaps = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let Some((warm, cold)) = warm_and_cold(name, &go, opts) else {
+            return;
+        };
+        make_cold().unwrap();
+        let inline = go(opts.disk_off_thread(false));
+        println!(
+            "{name}: worst probe gap warm {:?}, cold {:?} ({} steps, {} MiB off-thread), cold \
+             with disk_off_thread(false) {:?}",
+            warm.worst_gap,
+            cold.worst_gap,
+            cold.report.disk_wait_steps(),
+            cold.report.disk_wait_bytes() >> 20,
+            inline.worst_gap
+        );
+        assert_eq!(inline.report.disk_wait_steps(), 0, "{inline:?}");
+        assert_eq!(inline.report.cold_inline_bytes(), 0, "{inline:?}");
+        if cold.worst_gap <= warm.worst_gap + MARGIN {
             return;
         }
-        let cold = go(opts);
-        check_warm_cold(&warm, &cold);
-        runs.push((warm, cold));
+        gaps.push((warm.worst_gap, cold.worst_gap));
     }
-    let (b, a) = (runs.pop().unwrap(), runs.pop().unwrap());
-    let warm = if a.0.worst_gap <= b.0.worst_gap {
-        a.0
-    } else {
-        b.0
-    };
-    let cold = if a.1.worst_gap <= b.1.worst_gap {
-        a.1
-    } else {
-        b.1
-    };
-    make_cold().unwrap();
-    let inline = go(opts.disk_off_thread(false));
-    println!(
-        "{name}: worst probe gap warm {:?}, cold {:?} ({} steps, {} MiB off-thread), cold \
-         with disk_off_thread(false) {:?}",
-        warm.worst_gap,
-        cold.worst_gap,
-        cold.report.disk_wait_steps(),
-        cold.report.disk_wait_bytes() >> 20,
-        inline.worst_gap
-    );
-    assert_eq!(inline.report.disk_wait_steps(), 0, "{inline:?}");
-    assert_eq!(inline.report.cold_inline_bytes(), 0, "{inline:?}");
-    assert!(
-        cold.worst_gap <= warm.worst_gap + MARGIN,
-        "{name}: the cold run's worst gap {:?} exceeds the warm run's {:?} + {MARGIN:?}",
-        cold.worst_gap,
-        warm.worst_gap
-    );
+    panic!("{name}: in every attempt the cold run's worst gap exceeds the warm run's + {MARGIN:?}: {gaps:?} (warm, cold)");
+}
+
+/// Warm and cold twice, interleaved; each keeps its run with the smaller worst gap, so that
+/// one preemption by another process does not decide the comparison. `None`: the file could
+/// not be made cold here (the runs are skipped).
+fn warm_and_cold(
+    name: &str,
+    go: &impl Fn(zc::CopyOptions) -> Run,
+    opts: zc::CopyOptions,
+) -> Option<(Run, Run)> {
+    let (mut warm, mut cold): (Option<Run>, Option<Run>) = (None, None);
+    for _ in 0..2 {
+        make_warm();
+        let w = go(opts);
+        if let Err(why) = make_cold() {
+            println!("{name}: cold runs skipped: {why}");
+            return None;
+        }
+        let c = go(opts);
+        check_warm_cold(&w, &c);
+        if warm.as_ref().is_none_or(|r| w.worst_gap < r.worst_gap) {
+            warm = Some(w);
+        }
+        if cold.as_ref().is_none_or(|r| c.worst_gap < r.worst_gap) {
+            cold = Some(c);
+        }
+    }
+    Some((warm?, cold?))
 }
 
 #[test]
