@@ -86,7 +86,8 @@ impl CopyOptions {
     /// HAProxy's `splice-auto`, for the relay: a copy whose kernel path is a splice through
     /// a pipe (socket or pipe → socket or pipe) starts on the buffered path, where a small
     /// message costs one `read` and one `write`, and moves to splice after
-    /// [`SPLICE_AUTO_FULL_READS`] reads that filled the buffer (the peer streams).
+    /// [`SPLICE_AUTO_FULL_READS`] reads that filled its [`SPLICE_AUTO_BUFFER_SIZE`] buffer
+    /// (the peer streams).
     /// The report's `kernel_bytes` / `user_bytes` tell which bytes went which way.
     pub(crate) const fn splice_auto(mut self, on: bool) -> Self {
         self.splice_auto = on;
@@ -118,3 +119,9 @@ impl CopyOptions {
 
 /// Reads that filled the buffer after which a splice-auto copy moves to splice.
 pub(crate) const SPLICE_AUTO_FULL_READS: u32 = 2;
+
+/// A splice-auto copy's buffer until it streams: 16 KiB, HAProxy's `tune.bufsize`. A
+/// connection that only exchanges small messages then holds two 16 KiB buffers, not two of
+/// [`DEFAULT_BUFFER_SIZE`]; a direction that streams moves to splice after two full reads of
+/// it, and one that cannot splice goes on with the full-size buffer.
+pub(crate) const SPLICE_AUTO_BUFFER_SIZE: usize = 16 << 10;

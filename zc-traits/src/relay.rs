@@ -37,7 +37,8 @@ const RELAY_MAX_PER_POLL: u64 = 4 << 20;
 /// Small messages do not pay for splice (HAProxy's `splice-auto`): a direction whose kernel
 /// path is a splice through a pipe starts on the buffered path, where a message costs one
 /// `read` and one `write` (splice costs two calls and a pipe), and moves to splice after two
-/// reads that filled its 64 KiB buffer, that is once the peer streams. Each direction's
+/// reads that filled its 16 KiB buffer (HAProxy's `tune.bufsize`), that is once the peer
+/// streams. Each direction's
 /// [`Report`] says which bytes went which way ([`Report::kernel_bytes`],
 /// [`Report::user_bytes`]); its [`path`](Report::path) is `Splice` once it spliced.
 ///

@@ -145,8 +145,8 @@ fn relay_splices_both_directions_and_half_closes() {
 }
 
 /// Splice-auto in the relay: a direction starts on the buffered path and moves to splice after
-/// two reads that filled the 64 KiB buffer. With 160 KiB queued before the relay
-/// starts, the split is exact: 128 KiB buffered, the rest spliced.
+/// two reads that filled its 16 KiB buffer. With 160 KiB queued before the relay
+/// starts, the split is exact: 32 KiB buffered, the rest spliced.
 #[test]
 fn relay_starts_buffered_and_splices_once_the_direction_streams() {
     use std::os::unix::net::UnixStream;
@@ -177,10 +177,10 @@ fn relay_starts_buffered_and_splices_once_the_direction_streams() {
     );
     assert_eq!(
         ab.user_bytes(),
-        128 << 10,
-        "two full buffers before the switch"
+        32 << 10,
+        "two full 16 KiB buffers before the switch"
     );
-    assert_eq!(ab.kernel_bytes(), 32 << 10);
+    assert_eq!(ab.kernel_bytes(), 128 << 10);
     assert_eq!((ba.bytes(), ba.path()), (0, CopyPath::Buffered));
 }
 

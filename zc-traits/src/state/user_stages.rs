@@ -8,7 +8,7 @@ use super::{CopyState, Stage};
 use crate::endpoint::raw::RawEnd;
 use crate::endpoint::traits::{interrupted_is_pending, Handoff, Sink, Source};
 use crate::file_end::{is_file_sink, on_file_sink_fd, FileSink};
-use crate::options::SPLICE_AUTO_FULL_READS;
+use crate::options::{SPLICE_AUTO_BUFFER_SIZE, SPLICE_AUTO_FULL_READS};
 use crate::report::CopyPath;
 use crate::sys;
 
@@ -180,7 +180,12 @@ impl CopyState {
             )));
         }
         ready!(self.progress.poll_budget(cx));
-        let len = self.opts.buffer_size;
+        let len = if self.splice_later.is_some() {
+            // Until the copy streams, a buffer the size of HAProxy's.
+            SPLICE_AUTO_BUFFER_SIZE.min(self.opts.buffer_size)
+        } else {
+            self.opts.buffer_size
+        };
         match self.buffer.poll_fill(cx, src, len) {
             Poll::Ready(Ok(n)) => {
                 if let Some(full) = &mut self.splice_later {
