@@ -547,13 +547,22 @@ fn tokio_hot_small_file_is_not_probed_again_within_a_millisecond() {
     for _ in 0..20 {
         // After the window (the eviction waits 20 ms): probed, found cold, read off the
         // executor; the job leaves the file resident, and the probe after it records that.
-        let f = File::open(&path).unwrap();
-        if !evict(&f) {
-            println!("skipped: the file system keeps the file resident (tmpfs?)");
-            std::fs::remove_file(&path).unwrap();
-            return;
+        // On a loaded machine the read the eviction's check started can complete after the
+        // eviction, leaving the file resident: up to three evictions, the last one counts.
+        let mut steps = None;
+        for _ in 0..3 {
+            let f = File::open(&path).unwrap();
+            if !evict(&f) {
+                println!("skipped: the file system keeps the file resident (tmpfs?)");
+                std::fs::remove_file(&path).unwrap();
+                return;
+            }
+            steps = Some(copy(f));
+            if steps == Some(1) {
+                break;
+            }
         }
-        after.push(copy(f));
+        after.extend(steps);
         // Found resident by its probe, or taken as resident: no disk wait.
         assert_eq!(copy(File::open(&path).unwrap()), 0);
         // Evicted at once and copied within the window, most of the time: taken as
