@@ -9,7 +9,8 @@
 //! GET and HEAD; `Range` (206, several ranges as `multipart/byteranges` with each part by
 //! `sendfile`, 416); `Date`, `Last-Modified`, `ETag`, `If-None-Match`,
 //! `If-Modified-Since`, `If-Range` (304); `Content-Type` from the extension; 301 for a
-//! directory without its slash, its `index.html` with it; keep-alive and pipelining; no path
+//! directory without its slash, its `index.html` with it (403 without one, as nginx);
+//! keep-alive and pipelining; no path
 //! outside `--root` (the kernel's `RESOLVE_BENEATH`) and no dotfile unless `--dotfiles`;
 //! request heads parsed by `httparse` (smuggling attempts and HTTP/1.1 without `Host`: 400;
 //! too large: 431); head, keep-alive, send and lingering-close deadlines; an accept loop that

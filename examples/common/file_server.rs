@@ -446,7 +446,8 @@ fn status_of(errno: Errno) -> u16 {
     }
 }
 
-/// Opens what `target` names: a regular file, or a directory's `index.html`.
+/// Opens what `target` names: a regular file, or a directory's `index.html` (403 when it
+/// has none, as nginx answers without a listing).
 fn find(site: &Site, target: &str) -> Found {
     let rel = match http::target_path(target, site.config.dotfiles) {
         Ok(rel) => rel,
@@ -474,6 +475,8 @@ fn find(site: &Site, target: &str) -> Found {
         rel.push("index.html");
         (fd, stat) = match opened(&rel) {
             Ok(found) => found,
+            // No index and no listing: nginx's answer (`autoindex off`) is 403.
+            Err(Errno::NOENT) => return Found::Error(403),
             Err(errno) => return Found::Error(status_of(errno)),
         };
     }

@@ -361,6 +361,15 @@ pub fn directory_without_slash_is_301(server: &Server) {
     assert_eq!((status, &body[..]), (200, &b"<h1>docs</h1>\n"[..]));
 }
 
+/// A directory without an `index.html` is not listed: 403, as nginx answers (`autoindex
+/// off`); one with an index serves it.
+pub fn directory_without_an_index_is_403(server: &Server) {
+    let (status, _) = server.fetch("/", &[]);
+    assert_eq!(status, 403);
+    let (status, body) = server.fetch("/docs/", &[]);
+    assert_eq!((status, &body[..]), (200, &b"<h1>docs</h1>\n"[..]));
+}
+
 pub fn validators_make_conditional_requests_304(server: &Server) {
     let reply = server.exchange(&get("/16k.bin", ""));
     let etag = header(&reply, "etag").expect("ETag");
@@ -552,6 +561,7 @@ macro_rules! file_server_tests {
             errors_are_404_405_and_416,
             paths_outside_the_root_and_dotfiles_are_not_served,
             directory_without_slash_is_301,
+            directory_without_an_index_is_403,
             validators_make_conditional_requests_304,
             request_smuggling_and_bad_heads_get_400_and_nothing_else,
             absolute_form_and_bare_lf_are_answered,
