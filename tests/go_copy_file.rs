@@ -10,16 +10,12 @@
 use std::io::SeekFrom;
 
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use zc_test_support::pattern;
 
 const SIZES: [u64; 5] = [1, 42, 1025, 4097, 32769];
 
 /// What the destination holds before the copy: the copy writes after it.
 const HEAD: &[u8] = b"already here\n";
-
-/// Bytes that differ from offset to offset, and from the destination's head.
-fn content(len: u64) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 + 7) as u8).collect()
-}
 
 /// The limits of Go's "Limited" subtests for `size` (none: the whole file).
 fn limits(size: u64) -> Vec<Option<u64>> {
@@ -33,7 +29,7 @@ fn limits(size: u64) -> Vec<Option<u64>> {
 async fn copy_once(size: u64, limit: Option<u64>) {
     let dir = tempfile::tempdir().unwrap();
     let (src_path, dst_path) = (dir.path().join("src"), dir.path().join("dst"));
-    let data = content(size);
+    let data = pattern(size as usize);
     tokio::fs::write(&src_path, &data).await.unwrap();
     let mut src = tokio::fs::File::open(&src_path).await.unwrap();
     let mut dst = tokio::fs::OpenOptions::new()

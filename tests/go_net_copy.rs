@@ -5,21 +5,15 @@
 
 #![cfg(all(target_os = "linux", feature = "tokio"))]
 
+mod support;
+
 use std::io::SeekFrom;
 
+use support::Harness;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use zc_test_support::pattern;
 
-async fn socket_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (connected, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    (connected.unwrap(), accepted.unwrap().0)
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 131 + i / 251) as u8).collect()
-}
+type H = support::tokio::CurrentThread;
 
 /// Go's "honors LimitedReader": a splice through a limit moves exactly the limit, and the
 /// bytes after it are still the source socket's to read (none stranded in the splice pipe).
@@ -27,8 +21,8 @@ fn pattern(len: usize) -> Vec<u8> {
 async fn limited_splice_leaves_the_rest_in_the_source_socket() {
     const LIMIT: u64 = 70_001;
     let data = pattern(1 << 20);
-    let (mut client, mut relay_in) = socket_pair().await;
-    let (mut relay_out, mut sink) = socket_pair().await;
+    let (mut client, mut relay_in) = H::tcp_pair();
+    let (mut relay_out, mut sink) = H::tcp_pair();
     let (_, (report, rest), received) = tokio::join!(
         async {
             client.write_all(&data).await.unwrap();
@@ -71,8 +65,8 @@ async fn limited_splice_leaves_the_rest_in_the_source_socket() {
 /// not an error, and the destination sees its end.
 #[tokio::test]
 async fn splice_from_a_socket_at_eof_is_an_empty_copy() {
-    let (mut client, mut relay_in) = socket_pair().await;
-    let (mut relay_out, mut sink) = socket_pair().await;
+    let (mut client, mut relay_in) = H::tcp_pair();
+    let (mut relay_out, mut sink) = H::tcp_pair();
     client.shutdown().await.unwrap();
     let copied = zc::copy(&mut relay_in, &mut relay_out).await.unwrap();
     assert_eq!(copied, 0);
@@ -92,7 +86,7 @@ async fn sendfile_from_a_seeked_file_starts_at_its_offset() {
     tokio::fs::write(&path, &data).await.unwrap();
     let mut file = tokio::fs::File::open(&path).await.unwrap();
     file.seek(SeekFrom::Start(OFFSET)).await.unwrap();
-    let (mut tx, mut rx) = socket_pair().await;
+    let (mut tx, mut rx) = H::tcp_pair();
     let (report, received) = tokio::join!(
         async {
             let report = zc::copy_report(&mut file, &mut tx).await.unwrap();

@@ -9,6 +9,8 @@
 
 #![cfg(all(target_os = "linux", feature = "tokio"))]
 
+mod support;
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
@@ -16,16 +18,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use support::Harness;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-async fn socket_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (connected, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    (connected.unwrap(), accepted.unwrap().0)
-}
+type H = support::tokio::CurrentThread;
 
 /// Writes 2 KiB chunks into `s` until a write has waited 10 ms (the relay's path to the peer
 /// is full); returns the bytes written.
@@ -49,8 +47,8 @@ where
     Fut: Future<Output = ()>,
 {
     for swapped in [false, true] {
-        let (a, mut a_inner) = socket_pair().await;
-        let (b, mut b_inner) = socket_pair().await;
+        let (a, mut a_inner) = H::tcp_pair();
+        let (b, mut b_inner) = H::tcp_pair();
         let relay = tokio::spawn(async move {
             if swapped {
                 zc::copy_bidirectional(&mut b_inner, &mut a_inner)
