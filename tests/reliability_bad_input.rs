@@ -22,6 +22,7 @@ support::per_runtime!(
     socket_shut_down_for_writing_is_broken_pipe,
     append_destination_is_appended_by_the_buffered_path,
     proc_status_copies_its_content,
+    partly_read_pipe_opened_as_a_file_copies_the_rest,
     empty_file_is_an_empty_copy_on_the_kernel_path,
     sparse_file_past_4_gib_copies_exact_ranges_across_the_marks,
     same_file_appended_to_itself_is_refused,
@@ -182,6 +183,51 @@ fn append_destination_is_appended_by_the_buffered_path<H: Harness>() {
         assert_eq!(err.kind(), io::ErrorKind::Unsupported);
         assert!(err.to_string().contains("O_APPEND"), "{err}");
     });
+}
+
+/// A pipe opened as the runtime's file (a FIFO's path opened with `File::open`, or a pipe fd
+/// made a `File`), partly read through the runtime's own reads, then copied: the copy delivers
+/// exactly the bytes after those read, the ones the runtime already read ahead first. The
+/// kernel path refuses it (its kernel copy could block the executor), and bringing its
+/// position in sync must not seek it (`ESPIPE`; on smol, async-fs's seek dropped its
+/// read-ahead first).
+fn partly_read_pipe_opened_as_a_file_copies_the_rest<H: Harness>() {
+    const READ_FIRST: usize = 10;
+    let _g = shared();
+    let data = pattern(300_000);
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    let feeder = {
+        let data = data.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            File::from(writer).write_all(&data).unwrap();
+        })
+    };
+    H::block_on(async move {
+        let mut src = H::file(File::from(reader));
+        let head = H::file_read_exact(&mut src, READ_FIRST).await;
+        assert!(head == data[..READ_FIRST]);
+        let (mut tx, mut rx) = H::tcp_pair();
+        let (report, got) = zip(
+            async {
+                let report = zc::copy_report(&mut src, &mut tx).await;
+                shutdown(&mut tx).await;
+                report
+            },
+            read_to_end::<H::Rt, _>(&mut rx),
+        )
+        .await;
+        let report = report.unwrap_or_else(|e| panic!("{}: {e}", H::NAME));
+        assert_eq!(
+            report.bytes(),
+            (data.len() - READ_FIRST) as u64,
+            "{}",
+            H::NAME
+        );
+        assert_eq!(report.path(), CopyPath::Buffered, "{}: {report:?}", H::NAME);
+        assert!(got == data[READ_FIRST..], "{}: the bytes differ", H::NAME);
+    });
+    feeder.join().unwrap();
 }
 
 fn proc_status_copies_its_content<H: Harness>() {

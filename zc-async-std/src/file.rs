@@ -32,7 +32,16 @@ impl RuntimeFile<AsyncStd> for File {
     fn poll_sync_position(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Waits for an operation in flight (async-std's file lock), then reports the logical
         // position without moving anything.
-        let logical = ready!(Pin::new(&mut *self).poll_seek(cx, SeekFrom::Current(0)))?;
+        let logical = match ready!(Pin::new(&mut *self).poll_seek(cx, SeekFrom::Current(0))) {
+            Ok(logical) => logical,
+            // A FIFO or a terminal opened as a `File`: no position to bring anywhere (and
+            // the caches untouched). It takes the buffered path, through async-std's own
+            // reads and writes.
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::SPIPE.raw_os_error()) => {
+                return Poll::Ready(Ok(()))
+            }
+            Err(e) => return Poll::Ready(Err(e)),
+        };
         let offset = rustix::fs::tell(self.as_fd())?;
         if offset != logical {
             ready!(Pin::new(&mut *self).poll_seek(cx, SeekFrom::Start(logical)))?;

@@ -12,6 +12,7 @@
 //! `read_pos` from the fd), write or seek continues from there.
 
 use std::io::{self, SeekFrom};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -23,8 +24,18 @@ use zc_traits::endpoint::{Sink, Source};
 use crate::Smol;
 
 /// Stops async-fs's background task and brings the fd offset to the logical position.
+///
+/// A file that cannot seek (a FIFO or a terminal opened as a `File`) has no position to
+/// bring anywhere, and is left alone: async-fs's seek would drop its read-ahead (bytes
+/// already taken from a pipe) before the kernel refused it with `ESPIPE`. Such a file takes
+/// the buffered path, through async-fs's own reads and writes.
 impl RuntimeFile<Smol> for File {
     fn poll_sync_position(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match rustix::fs::tell(self.as_fd()) {
+            Err(rustix::io::Errno::SPIPE) => return Poll::Ready(Ok(())),
+            Err(e) => return Poll::Ready(Err(e.into())),
+            Ok(_) => {}
+        }
         ready!(Pin::new(self).poll_seek(cx, SeekFrom::Current(0)))?;
         Poll::Ready(Ok(()))
     }

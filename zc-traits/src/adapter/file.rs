@@ -35,6 +35,10 @@ use std::task::{Context, Poll};
 ///
 /// [`poll_sync_position`](RuntimeFile::poll_sync_position) must be idempotent (the copy calls
 /// it again after `Pending`, and once per kernel step) and cheap on a file already in sync.
+/// A file that cannot seek (a FIFO or a terminal opened as a file: `ESPIPE`) has no position
+/// to bring anywhere; it answers `Ok(())` and leaves the runtime's state (its read-ahead)
+/// alone, since such a file takes the buffered path through the runtime's own reads and
+/// writes.
 pub trait RuntimeFile<Rt>: AsFd {
     /// Completes what the runtime has in flight on the fd, drops its read-ahead and brings the
     /// fd offset to the file's logical position.
