@@ -21,6 +21,7 @@ support::per_runtime!(
     read_only_destination_is_ebadf,
     socket_shut_down_for_writing_is_broken_pipe,
     append_destination_is_appended_by_the_buffered_path,
+    strict_reason_names_the_end_without_a_kernel_path,
     proc_status_copies_its_content,
     partly_read_pipe_opened_as_a_file_copies_the_rest,
     empty_file_is_an_empty_copy_on_the_kernel_path,
@@ -228,6 +229,51 @@ fn partly_read_pipe_opened_as_a_file_copies_the_rest<H: Harness>() {
         assert!(got == data[READ_FIRST..], "{}: the bytes differ", H::NAME);
     });
     feeder.join().unwrap();
+}
+
+/// `copy_strict`'s reason names the end that has no kernel path, whichever argument it is:
+/// a device, or a pipe or socket opened blocking (`std::fs::File` over its fd), on either
+/// side of one of the runtime's sockets. (The destination's reasons once named the source:
+/// "the source is polled by a reactor but its fd kind has no kernel path".)
+fn strict_reason_names_the_end_without_a_kernel_path<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let name = H::NAME;
+        let reason = |err: CopyError| {
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{name}: {err}");
+            err.to_string()
+        };
+        let dev_null = || OpenOptions::new().write(true).open("/dev/null").unwrap();
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let (mut pipe_in, mut pipe_out) = (File::from(read_end), File::from(write_end));
+        let (_client, mut sock) = H::tcp_pair();
+
+        let why = reason(
+            zc::copy_strict(&mut sock, &mut dev_null())
+                .await
+                .unwrap_err(),
+        );
+        assert!(
+            why.contains("the destination is not a regular file, pipe or stream socket"),
+            "{name}: {why}"
+        );
+        let why = reason(zc::copy_strict(&mut sock, &mut pipe_out).await.unwrap_err());
+        assert!(
+            why.contains("the destination is a blocking pipe or socket"),
+            "{name}: {why}"
+        );
+        let why = reason(zc::copy_strict(&mut pipe_in, &mut sock).await.unwrap_err());
+        assert!(
+            why.contains("the source is a blocking pipe or socket"),
+            "{name}: {why}"
+        );
+        let mut zero = File::open("/dev/zero").unwrap();
+        let why = reason(zc::copy_strict(&mut zero, &mut sock).await.unwrap_err());
+        assert!(
+            why.contains("the source is not a regular file, pipe or stream socket"),
+            "{name}: {why}"
+        );
+    });
 }
 
 fn proc_status_copies_its_content<H: Harness>() {

@@ -93,17 +93,25 @@ pub(crate) fn plans<Rt>(
         (Kind::Pipe | Kind::StreamSocket, true, Kind::Pipe | Kind::StreamSocket, true) => {
             vec![Plan::SplicePooled]
         }
-        (Kind::RegularFile | Kind::Pipe | Kind::StreamSocket, true, ..) => {
-            return Err("the source is polled by a reactor but its fd kind has no kernel path")
-        }
+        // No plan: the reason names the end that has none, the source first.
+        (Kind::Other, ..) => return Err("the source is not a regular file, pipe or stream socket"),
         (Kind::Pipe | Kind::StreamSocket, false, ..) => {
             return Err("the source is a blocking pipe or socket; splice needs a polled one")
         }
-        (Kind::Other, ..) => return Err("the source is not a regular file, pipe or stream socket"),
         (_, _, Kind::Other, _) => {
             return Err("the destination is not a regular file, pipe or stream socket")
         }
-        _ => return Err("the destination is a blocking pipe or socket; splice needs a polled one"),
+        (_, _, Kind::Pipe | Kind::StreamSocket, false) => {
+            return Err("the destination is a blocking pipe or socket; splice needs a polled one")
+        }
+        (Kind::RegularFile, true, ..) => {
+            return Err("the source is a regular file polled by a reactor; no kernel path reads it")
+        }
+        (_, _, Kind::RegularFile, true) => {
+            return Err(
+                "the destination is a regular file polled by a reactor; no kernel path writes it",
+            )
+        }
     };
     plans.retain(|p| sys::available(p.call()));
     if plans.is_empty() {
