@@ -14,6 +14,15 @@ pub enum Act {
     Pending,
     /// Return `Interrupted`.
     Interrupted,
+    /// Move what fits, and report this many bytes more than that (an end that breaks the
+    /// `poll_read` / `poll_write` contract).
+    Overclaim(usize),
+}
+
+/// What one step of the script moves: at most `max` bytes, reported as `extra` more.
+struct Move {
+    max: usize,
+    extra: usize,
 }
 
 /// A reader or writer that follows a script of short transfers, `Pending` and `Interrupted`.
@@ -56,11 +65,15 @@ impl Scripted {
         }
     }
 
-    fn next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    fn next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Move>> {
         let act = self.script[self.step % self.script.len()];
         self.step += 1;
         match act {
-            Act::Short(n) => Poll::Ready(Ok(n)),
+            Act::Short(max) => Poll::Ready(Ok(Move { max, extra: 0 })),
+            Act::Overclaim(extra) => Poll::Ready(Ok(Move {
+                max: usize::MAX,
+                extra,
+            })),
             Act::Pending => {
                 cx.waker().wake_by_ref();
                 Poll::Pending
@@ -75,12 +88,11 @@ impl<Rt> Source<Rt> for Scripted {
         if buf.is_empty() || self.pos == self.data.len() {
             return Poll::Ready(Ok(0));
         }
-        let n = futures_lite::ready!(self.next(cx))?
-            .min(buf.len())
-            .min(self.data.len() - self.pos);
+        let step = futures_lite::ready!(self.next(cx))?;
+        let n = step.max.min(buf.len()).min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
         self.pos += n;
-        Poll::Ready(Ok(n))
+        Poll::Ready(Ok(n + step.extra))
     }
 }
 
@@ -89,7 +101,8 @@ impl<Rt> Sink<Rt> for Scripted {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let mut n = futures_lite::ready!(self.next(cx))?.min(buf.len());
+        let step = futures_lite::ready!(self.next(cx))?;
+        let mut n = step.max.min(buf.len());
         if let Some(fail_at) = self.fail_at {
             if self.accepted.len() == fail_at {
                 return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
@@ -97,7 +110,7 @@ impl<Rt> Sink<Rt> for Scripted {
             n = n.min(fail_at - self.accepted.len());
         }
         self.accepted.extend_from_slice(&buf[..n]);
-        Poll::Ready(Ok(n))
+        Poll::Ready(Ok(n + step.extra))
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

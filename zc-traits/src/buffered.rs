@@ -7,7 +7,7 @@
 use std::io;
 use std::task::{Context, Poll};
 
-use crate::endpoint::traits::{interrupted_is_pending, Sink, Source};
+use crate::endpoint::traits::{poll_count, Sink, Source};
 use crate::file_end::{on_file_fd, on_file_sink_fd, read_at_offset};
 use crate::kernel::step::Kernel;
 use crate::sys;
@@ -78,7 +78,7 @@ impl Buffered {
         let read = if self.at_offset {
             Poll::Ready(read_at_offset(src, window))
         } else {
-            interrupted_is_pending(src.poll_read(cx, window), cx)
+            poll_count(src.poll_read(cx, window), len, "read", cx)
         };
         match read {
             Poll::Ready(Ok(0)) => self.read_done = true,
@@ -108,7 +108,12 @@ impl Buffered {
         let n = if file_dst {
             on_file_sink_fd(dst, |fd| sys::write_at_offset(fd, chunk))?
         } else {
-            std::task::ready!(interrupted_is_pending(dst.poll_write(cx, chunk), cx))?
+            std::task::ready!(poll_count(
+                dst.poll_write(cx, chunk),
+                chunk.len(),
+                "write",
+                cx
+            ))?
         };
         if n == 0 {
             return Poll::Ready(Err(io::Error::new(

@@ -14,7 +14,8 @@ use rustix::io::Errno;
 use zc_test_support::aio::*;
 use zc_test_support::*;
 use zc_traits::{
-    copy_report, copy_strict, CopyError, CopyOptions, CopyPath, Limited, Neutral, Report, Source,
+    copy_report, copy_strict, CopyError, CopyOptions, CopyPath, FuturesIo, Limited, Neutral,
+    Report, Source,
 };
 
 /// Asserts a clear failure before any byte moved, with the errno named.
@@ -599,4 +600,70 @@ fn same_file_with_a_limit_that_stops_before_the_destination_is_copied() {
     assert_eq!(report.bytes(), 100_000);
     let out = std::fs::read(&path).unwrap();
     assert!(out[..100_000] == data[..] && out[100_000..] == data[..]);
+}
+
+/// Asserts the clear failure of an end that reported more bytes than its buffer held.
+fn assert_overclaim(result: Result<Report, CopyError>, op: &str, what: &str) {
+    let err = result.expect_err(what);
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{what}: {err}");
+    assert!(
+        err.to_string().contains(&format!("poll_{op} returned")),
+        "{what}: {err}"
+    );
+    assert_eq!(err.delivered(), 0, "{what}");
+}
+
+/// A writer that reports more bytes than it was given (Go's `io.Copy` answers it with
+/// `errInvalidWrite`): the copy fails with `InvalidData` from every path that writes through
+/// it, where it used to panic on the slice (the buffered path, a slice's `WriterTo`, a
+/// `BufReader`'s buffered bytes).
+#[test]
+fn writer_that_reports_more_than_it_was_given_is_invalid_data() {
+    let data = pattern(100_000);
+    let overclaim = || Scripted::writer(vec![Act::Overclaim(10)], None);
+    let mut src = file_with(&data);
+    let result = run(copy_report::<Neutral, _, _>(&mut src, &mut overclaim()));
+    assert_overclaim(result, "write", "file → writer");
+    let result = run(copy_report::<Neutral, _, _>(
+        &mut &data[..],
+        &mut overclaim(),
+    ));
+    assert_overclaim(result, "write", "slice → writer");
+    let mut reader = zc_traits::BufReader::new(FuturesIo::new(&data[..]));
+    run(future::poll_fn(|cx| {
+        Source::<Neutral>::poll_read(&mut reader, cx, &mut [0u8; 1])
+    }))
+    .unwrap();
+    let result = run(copy_report::<Neutral, _, _>(&mut reader, &mut overclaim()));
+    assert_overclaim(result, "write", "BufReader's buffered bytes → writer");
+}
+
+/// A reader that reports more bytes than the buffer it was given: `InvalidData` from every
+/// path that reads through it, and no byte of the buffer's unread tail delivered (the
+/// buffered path used to send it, a `Vec` to keep it).
+#[test]
+fn reader_that_reports_more_than_its_buffer_is_invalid_data() {
+    let data = pattern(100_000);
+    let overclaim = || Scripted::reader(data.clone(), vec![Act::Overclaim(10)]);
+    let mut out = Vec::new();
+    let result = run(copy_report::<Neutral, _, _>(&mut overclaim(), &mut out));
+    assert_overclaim(result, "read", "reader → Vec");
+    assert!(out.is_empty(), "the Vec kept {} bytes", out.len());
+    let dst = file_with(b"");
+    let result = run(copy_report::<Neutral, _, _>(
+        &mut overclaim(),
+        &mut dst.try_clone().unwrap(),
+    ));
+    assert_overclaim(result, "read", "reader → file");
+    assert!(content(&dst).is_empty(), "the file got bytes");
+    let result = run(copy_report::<Neutral, _, _>(
+        &mut Limited::new(overclaim(), 1 << 20),
+        &mut Vec::new(),
+    ));
+    assert_overclaim(result, "read", "Limited → Vec");
+    let result = run(copy_report::<Neutral, _, _>(
+        &mut zc_traits::BufReader::new(overclaim()),
+        &mut file_with(b""),
+    ));
+    assert_overclaim(result, "read", "BufReader → file");
 }

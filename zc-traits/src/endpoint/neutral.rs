@@ -8,9 +8,7 @@ use std::os::fd::AsFd;
 use std::task::{ready, Context, Poll};
 
 use super::raw::RawEnd;
-use super::traits::{
-    interrupted_is_pending, Handoff, Progress, ReaderFrom, Sink, Source, WriterTo,
-};
+use super::traits::{poll_count, Handoff, Progress, ReaderFrom, Sink, Source, WriterTo};
 
 /// A byte slice is read from the front; the copy advances it past the bytes delivered.
 impl<Rt> Source<Rt> for &[u8] {
@@ -33,7 +31,8 @@ impl<Rt> WriterTo<Rt> for &[u8] {
     ) -> Poll<io::Result<Handoff>> {
         while !self.is_empty() {
             ready!(progress.poll_budget(cx));
-            let n = ready!(interrupted_is_pending(dst.poll_write(cx, self), cx))?;
+            let len = self.len();
+            let n = ready!(poll_count(dst.poll_write(cx, self), len, "write", cx))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -80,7 +79,7 @@ impl<Rt> ReaderFrom<Rt> for Vec<u8> {
                 .min(progress.budget().try_into().unwrap_or(CHUNK))
                 .max(1);
             self.resize(len + want, 0);
-            let read = interrupted_is_pending(src.poll_read(cx, &mut self[len..]), cx);
+            let read = poll_count(src.poll_read(cx, &mut self[len..]), want, "read", cx);
             let n = match &read {
                 Poll::Ready(Ok(n)) => *n,
                 _ => 0,

@@ -24,6 +24,34 @@ pub(crate) fn interrupted_is_pending<T>(
     }
 }
 
+/// The count a `poll_read` into `len` bytes, or a `poll_write` of `len` bytes (`op`), returned:
+/// an end that reports more than it was given broke its contract, and the bytes it counts do
+/// not exist, so the copy fails with `InvalidData` rather than panicking on the slice or
+/// delivering bytes that were never read (Go's `io.Copy` answers a writer that does this with
+/// `errInvalidWrite`).
+pub(crate) fn checked_count(n: usize, len: usize, op: &str) -> io::Result<usize> {
+    if n <= len {
+        return Ok(n);
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("zc: an end's poll_{op} returned {n} bytes for a buffer of {len}"),
+    ))
+}
+
+/// [`interrupted_is_pending`], then [`checked_count`] on the count.
+pub(crate) fn poll_count(
+    poll: Poll<io::Result<usize>>,
+    len: usize,
+    op: &str,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    match interrupted_is_pending(poll, cx) {
+        Poll::Ready(Ok(n)) => Poll::Ready(checked_count(n, len, op)),
+        other => other,
+    }
+}
+
 /// Bytes delivered so far by a copy, and the work it may still do in the current poll.
 ///
 /// [`WriterTo`] and [`ReaderFrom`] implementations receive it, must

@@ -6,7 +6,7 @@ use std::task::{ready, Context, Poll};
 
 use super::{CopyState, Stage};
 use crate::endpoint::raw::RawEnd;
-use crate::endpoint::traits::{interrupted_is_pending, Handoff, Sink, Source};
+use crate::endpoint::traits::{poll_count, Handoff, Sink, Source};
 use crate::file_end::{is_file_sink, on_file_sink_fd, FileSink};
 use crate::options::{SPLICE_AUTO_BUFFER_SIZE, SPLICE_AUTO_FULL_READS};
 use crate::report::CopyPath;
@@ -103,7 +103,12 @@ impl CopyState {
             let n = if self.file_dst {
                 on_file_sink_fd(dst, |fd| sys::write_at_offset(fd, pending))?
             } else {
-                ready!(interrupted_is_pending(dst.poll_write(cx, pending), cx))?
+                ready!(poll_count(
+                    dst.poll_write(cx, pending),
+                    pending.len(),
+                    "write",
+                    cx
+                ))?
             };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));

@@ -8,6 +8,7 @@ use futures_io::{AsyncBufRead, AsyncRead};
 use pin_project_lite::pin_project;
 
 use crate::adapter::SourceWrapper;
+use crate::endpoint::traits::checked_count;
 use crate::endpoint::Source;
 
 pin_project! {
@@ -106,7 +107,8 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.project();
         if *this.pos == *this.cap {
-            *this.cap = ready!(this.inner.poll_read(cx, this.buf))?;
+            let n = ready!(this.inner.poll_read(cx, this.buf))?;
+            *this.cap = checked_count(n, this.buf.len(), "read")?;
             *this.pos = 0;
         }
         Poll::Ready(Ok(&this.buf[*this.pos..*this.cap]))
@@ -130,7 +132,8 @@ impl<Rt, R: Source<Rt>> SourceWrapper<Rt> for BufReader<R> {
             if buf.len() >= self.buf.len() {
                 return self.inner.poll_read(cx, buf);
             }
-            self.cap = ready!(self.inner.poll_read(cx, &mut self.buf))?;
+            let n = ready!(self.inner.poll_read(cx, &mut self.buf))?;
+            self.cap = checked_count(n, self.buf.len(), "read")?;
             self.pos = 0;
         }
         let n = (self.cap - self.pos).min(buf.len());

@@ -4,6 +4,7 @@ use std::io;
 use std::task::{ready, Context, Poll};
 
 use crate::adapter::SourceWrapper;
+use crate::endpoint::traits::checked_count;
 use crate::endpoint::Source;
 
 /// A source that yields at most a fixed number of bytes: Go's `io.LimitedReader`, Netty's
@@ -104,7 +105,11 @@ impl<Rt, S: Source<Rt>> SourceWrapper<Rt> for Limited<S> {
         let max = buf
             .len()
             .min(self.remaining.try_into().unwrap_or(usize::MAX));
-        let n = ready!(self.inner.poll_read(cx, &mut buf[..max]))?;
+        let n = checked_count(
+            ready!(self.inner.poll_read(cx, &mut buf[..max]))?,
+            max,
+            "read",
+        )?;
         if n == 0 {
             self.early_eof()?;
         }
