@@ -9,6 +9,8 @@
 //!   bytes past a limit are still the socket's to read: none stranded in the splice pipe.
 //! * `TestProcCopy`: `/proc/self/cmdline` (whose size `fstat` reports as 0, and from which
 //!   the kernel's copy calls move nothing) copied into a file gives its content.
+//! * `TestCopyFile` "NotRegular/BothPipes": `hello` from one of the runtime's pipes into
+//!   another, by `splice`.
 //! * `TestSpliceToTTY` (Go issue 59041): a socket copied into a terminal opened without
 //!   `O_NONBLOCK` while the peer writes 1 KiB at a time ends, with every byte counted.
 #![cfg(target_os = "linux")]
@@ -31,7 +33,26 @@ support::per_runtime!(
     socket_into_file_matches_gos_test_splice_file,
     proc_cmdline_into_a_file_copies_its_content,
     socket_into_a_blocking_terminal_ends_with_every_byte,
+    pipe_into_pipe_matches_gos_both_pipes,
 );
+
+fn pipe_into_pipe_matches_gos_both_pipes<H: Harness>() {
+    let _g = shared();
+    H::block_on(async {
+        let (Some((mut w1, mut r1)), Some((mut w2, mut r2))) = (H::pipe(), H::pipe()) else {
+            eprintln!("{}: no pipe type; skipped", H::NAME);
+            return;
+        };
+        write_and_close(&mut w1, b"hello").await;
+        drop(w1);
+        let report = zc::copy_report(&mut r1, &mut w2).await.unwrap();
+        assert_eq!(report.bytes(), 5, "{}", H::NAME);
+        assert_eq!(report.path(), CopyPath::Splice, "{}: {report:?}", H::NAME);
+        shutdown(&mut w2).await;
+        drop(w2);
+        assert_eq!(read_to_end(&mut r2).await, b"hello", "{}", H::NAME);
+    });
+}
 
 const SIZES: [usize; 5] = [1, 42, 1025, 4097, 32769];
 
