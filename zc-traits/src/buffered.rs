@@ -67,14 +67,21 @@ impl Buffered {
     where
         S: Source<Rt> + ?Sized,
     {
-        // An `O_DIRECT` file is read into block-aligned memory only: the window starts at a
-        // page boundary inside `buf`.
-        if self.buf.len() < len + PAGE {
-            self.buf.resize(len + PAGE, 0);
-        }
-        let start = self.buf.as_ptr().align_offset(PAGE).min(PAGE);
-        let window = &mut self.buf[start..start + len];
+        // A file read at its offset may be `O_DIRECT`, which reads into block-aligned memory
+        // only: its window starts at a page boundary inside `buf`, which has a page more for
+        // that. Any other source reads from the buffer's start, with no slack (a relay holds
+        // two buffers per connection).
         self.at_offset = self.file_src && src.buffered().is_empty();
+        let slack = if self.at_offset { PAGE } else { 0 };
+        if self.buf.len() < len + slack {
+            self.buf.resize(len + slack, 0);
+        }
+        let start = if self.at_offset {
+            self.buf.as_ptr().align_offset(PAGE).min(PAGE)
+        } else {
+            0
+        };
+        let window = &mut self.buf[start..start + len];
         let read = if self.at_offset {
             Poll::Ready(read_at_offset(src, window))
         } else {
@@ -127,5 +134,48 @@ impl Buffered {
         }
         self.pos += n;
         Poll::Ready(Ok(n as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::task::{Context, Poll, Waker};
+
+    use super::{Buffered, PAGE};
+    use crate::coop::Neutral;
+
+    /// Fills `buffer` once from `src` with `len` bytes and returns what it read.
+    fn fill<S: crate::Source<Neutral>>(buffer: &mut Buffered, src: &mut S, len: usize) -> usize {
+        let mut cx = Context::from_waker(Waker::noop());
+        match buffer.poll_fill::<Neutral, _>(&mut cx, src, len) {
+            Poll::Ready(Ok(n)) => n,
+            other => panic!("the fill did not complete: {other:?}"),
+        }
+    }
+
+    /// A relay reads sockets into exactly its buffer size, with no alignment slack (two
+    /// buffers per connection); only a file read at its offset, which may be `O_DIRECT`, gets
+    /// a page more to align its window.
+    #[test]
+    fn only_a_file_read_at_its_offset_gets_the_alignment_page() {
+        const LEN: usize = 16 << 10;
+        let data = vec![7u8; 2 * LEN];
+        let mut slice = &data[..];
+        let mut buffer = Buffered::default();
+        assert_eq!(fill(&mut buffer, &mut slice, LEN), LEN);
+        assert_eq!(buffer.buf.len(), LEN, "a slice source");
+
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&data).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        let mut buffer = Buffered {
+            file_src: true,
+            ..Buffered::default()
+        };
+        assert_eq!(fill(&mut buffer, &mut file, LEN), LEN);
+        assert_eq!(buffer.buf.len(), LEN + PAGE, "a file read at its offset");
+        let window = buffer.buf.as_ptr() as usize + buffer.pos;
+        assert_eq!(window % PAGE, 0, "the window starts at a page boundary");
     }
 }
