@@ -22,7 +22,7 @@
 //! |----------------|-------------|------------------|
 //! | `fs::File` (regular file) | `sendfile` / `copy_file_range`, from its logical position | `copy_file_range` / `splice`, after its writes are flushed |
 //! | `net::TcpStream`, `os::unix::net::UnixStream` | `splice` through a pooled pipe | `sendfile` from a file, `splice` from a socket or pipe |
-//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
+//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | `R` itself (it buffers reads only) |
 //! | `io::Take<R>` (`ReadExt::take`) | `R`'s kernel path, stopped at the limit | — |
 //!
 //! Any other `futures_io` stream takes part through the buffered path with

@@ -21,7 +21,7 @@
 //! | `smol::fs::File` (`async_fs::File`, regular file) | `sendfile` / `copy_file_range`, from its logical position | `copy_file_range` / `splice`, after its writes are flushed |
 //! | `smol::net::TcpStream`, `smol::net::unix::UnixStream` | `splice` through a pooled pipe | `sendfile` from a file, `splice` from a socket or pipe |
 //! | `smol::Async<T>` for `T` = `std::net::TcpStream`, `UnixStream`, a pipe (`std::fs::File` on a pipe fd, `ChildStdout`, `PipeReader`, …) | `splice` (into a file without an intermediate pipe when `T` is a pipe) | `sendfile` / `splice` |
-//! | `smol::io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
+//! | `smol::io::BufReader<R>` | its buffer first, then `R`'s kernel path | `R` itself (it buffers reads only) |
 //! | `smol::io::Take<R>` (`AsyncReadExt::take`) | `R`'s kernel path, stopped at the limit | — |
 //!
 //! Any other `futures_io` stream (a TLS stream) takes part through the buffered path with

@@ -26,7 +26,7 @@
 //! | `net::TcpStream`, `net::UnixStream` | `splice` through a pooled pipe | `sendfile` from a file, `splice` from a socket or pipe |
 //! | their `split()` / `into_split()` halves | read half, as the stream | write half, as the stream |
 //! | `net::unix::pipe::Receiver` / `Sender` | `splice` | `sendfile` / `splice` |
-//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | — |
+//! | `io::BufReader<R>` | its buffer first, then `R`'s kernel path | `R` itself (it buffers reads only) |
 //! | `io::Take<R>` | `R`'s kernel path, stopped at the limit | — |
 //! | `io::BufWriter<W>`, `io::BufStream<W>` | — | its buffer first, then `W`'s kernel path |
 //! | `io::ReadHalf<T>` / `io::WriteHalf<T>` (`io::split`) | buffered | buffered |

@@ -195,6 +195,56 @@ macro_rules! __source_by_wrapper {
     };
 }
 
+/// In an `impl Sink<Rt>` block of a buffered reader over a stream, `__sink_through_get_mut!(Rt)`
+/// is every method of the impl, each passed to the stream inside (`self.get_mut()`): a buffered
+/// reader buffers reads only, and writes go straight to the stream, as its `AsyncWrite` does.
+///
+/// For adapter crates; not part of zc's API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sink_through_get_mut {
+    ($rt:ty) => {
+        fn poll_write(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+            buf: &[u8],
+        ) -> ::std::task::Poll<::std::io::Result<usize>> {
+            $crate::Sink::<$rt>::poll_write(self.get_mut(), cx, buf)
+        }
+
+        fn poll_flush(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            $crate::Sink::<$rt>::poll_flush(self.get_mut(), cx)
+        }
+
+        fn poll_shutdown(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            $crate::Sink::<$rt>::poll_shutdown(self.get_mut(), cx)
+        }
+
+        fn reader_from(
+            &mut self,
+        ) -> ::std::option::Option<&mut dyn $crate::endpoint::ReaderFrom<$rt>> {
+            $crate::Sink::<$rt>::reader_from(self.get_mut())
+        }
+
+        fn poll_prepare_sink(
+            &mut self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            $crate::Sink::<$rt>::poll_prepare_sink(self.get_mut(), cx)
+        }
+
+        fn raw_sink(&mut self) -> ::std::option::Option<$crate::endpoint::RawEnd<'_, $rt>> {
+            $crate::Sink::<$rt>::raw_sink(self.get_mut())
+        }
+    };
+}
+
 /// Implements [`SourceWrapper<$rt>`](crate::adapter::SourceWrapper) and
 /// [`Source<$rt>`](crate::Source) for a runtime's buffered reader and `take(n)` types, which
 /// follow futures-lite's API (`buffer`, `get_ref`, `get_mut`, `limit`, `set_limit`).
@@ -274,6 +324,17 @@ macro_rules! __io_wrappers {
             R: $crate::Source<$rt> + $read_trait + ::std::marker::Unpin,
         {
             $crate::__source_by_wrapper!($rt);
+        }
+
+        /// A buffered reader over a stream is a destination too: it buffers reads only, and
+        /// writes go straight to the stream inside (its kernel paths included), as its
+        /// `AsyncWrite` does. So a relay takes a stream whose first bytes were read through
+        /// it, its held bytes going first: `zc::copy_bidirectional(&mut reader, &mut upstream)`.
+        impl<R> $crate::Sink<$rt> for $buf_reader<R>
+        where
+            R: $crate::Sink<$rt> + $read_trait + ::std::marker::Unpin,
+        {
+            $crate::__sink_through_get_mut!($rt);
         }
 
         impl<R> $crate::adapter::SourceWrapper<$rt> for $take<R>

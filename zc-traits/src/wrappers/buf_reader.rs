@@ -9,7 +9,7 @@ use pin_project_lite::pin_project;
 
 use crate::adapter::SourceWrapper;
 use crate::endpoint::traits::checked_count;
-use crate::endpoint::Source;
+use crate::endpoint::{Sink, Source};
 
 pin_project! {
     /// A buffered reader whose buffer the copy drains before it hands the fd to the kernel.
@@ -154,4 +154,12 @@ impl<Rt, R: Source<Rt>> SourceWrapper<Rt> for BufReader<R> {
 /// The bytes it holds go first, then the kernel path of the source inside.
 impl<Rt, R: Source<Rt>> Source<Rt> for BufReader<R> {
     crate::__source_by_wrapper!(Rt);
+}
+
+/// A buffered reader over a stream is a destination too: it buffers reads only, and writes go
+/// straight to the stream inside (its kernel paths included). So a relay takes a stream whose
+/// first bytes were read through it, its held bytes going first:
+/// `zc::copy_bidirectional(&mut reader, &mut upstream)`.
+impl<Rt, R: Sink<Rt>> Sink<Rt> for BufReader<R> {
+    crate::__sink_through_get_mut!(Rt);
 }
