@@ -352,3 +352,68 @@ fn watched_copy_future_is_send() {
     let copy = zc::copy(&mut file, &mut tx);
     assert_send(&copy);
 }
+
+/// With no fd left for the duplicate (`EMFILE`), a watched copy hands the rest to the buffered
+/// path at the exact offsets, as `async_std::io::copy` (which needs no fd) would have copied
+/// it all, instead of failing; here after the first bytes were spliced (they were there before
+/// the copy, so the first wait comes after them).
+#[test]
+fn watched_copy_with_no_fd_left_for_its_duplicate_falls_back_with_exact_bytes() {
+    const FIRST: usize = 100_000;
+    let _g = serial();
+    AsyncStd::block_on(async {
+        warm_up().await;
+        // A splice copy that ends leaves its pipe in the pool: the copy below takes it and
+        // needs a new fd only for the duplicate.
+        let (mut a, mut b) = AsyncStd::tcp_pair();
+        let (mut c, mut d) = AsyncStd::tcp_pair();
+        let (_, (copied, _)) = zip(
+            async {
+                a.write_all(b"pool").await.unwrap();
+                a.shutdown(std::net::Shutdown::Write).unwrap();
+            },
+            zip(zc::copy_report(&mut b, &mut c), async {
+                let mut buf = [0u8; 4];
+                d.read_exact(&mut buf).await.unwrap();
+            }),
+        )
+        .await;
+        assert_eq!(copied.unwrap().path(), CopyPath::Splice);
+        assert!(zc::diagnostics::pipes_pooled() > 0, "no pipe in the pool");
+
+        let data = pattern(4 << 20);
+        let (mut client, mut server) = AsyncStd::tcp_pair();
+        let (mut out, mut sink) = AsyncStd::tcp_pair();
+        client.write_all(&data[..FIRST]).await.unwrap();
+        let no_fd = zc_test_support::no_fd_left();
+        let ((report, ()), got) = zip(
+            zip(
+                async {
+                    let report = zc::copy_report(&mut server, &mut out).await;
+                    out.shutdown(std::net::Shutdown::Write).unwrap();
+                    report
+                },
+                async {
+                    async_std::task::sleep(Duration::from_millis(50)).await;
+                    client.write_all(&data[FIRST..]).await.unwrap();
+                    client.shutdown(std::net::Shutdown::Write).unwrap();
+                },
+            ),
+            read_to_end(&mut sink),
+        )
+        .await;
+        drop(no_fd);
+        let report = report.unwrap_or_else(|e| panic!("the copy failed: {e}"));
+        assert_eq!(report.bytes(), data.len() as u64, "{report:?}");
+        assert!(got == data, "the bytes differ");
+        assert!(
+            report.kernel_bytes() > 0,
+            "nothing was spliced first: {report:?}"
+        );
+        assert!(
+            report.user_bytes() > 0,
+            "the buffered path took no part: {report:?}"
+        );
+        assert_eq!(report.fallback(), Some(CopyPath::Buffered), "{report:?}");
+    });
+}

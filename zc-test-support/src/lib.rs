@@ -56,8 +56,8 @@ pub use mock::{Act, Scripted};
 pub use poll::with_fault;
 pub use poll::{join_all, poll_at_most};
 pub use process::{
-    child_mode, exclusive, heavy, make_sigpipe_fatal, open_fds, process_cpu_time, raise_fd_limit,
-    shared, spawn_child, thread_cpu_time, zc_pipe_fds, CHILD,
+    child_mode, exclusive, heavy, make_sigpipe_fatal, no_fd_left, open_fds, process_cpu_time,
+    raise_fd_limit, shared, spawn_child, thread_cpu_time, zc_pipe_fds, NoFdLeft, CHILD,
 };
 pub use rng::Xorshift;
 pub use socket::{is_peer_gone, reset_on_close, small_buffers, socket_buffers};

@@ -59,6 +59,33 @@ pub fn raise_fd_limit(want: u64) {
     }
 }
 
+/// While alive, this process can open no fd: its soft limit on open fds is lowered to the
+/// lowest fd number that is free, so the next `open`, `dup` or `pipe` fails with `EMFILE`.
+/// Dropping it restores the limit. For tests that run one at a time (other threads of the
+/// process cannot open fds either meanwhile).
+#[derive(Debug)]
+pub struct NoFdLeft(rustix::process::Rlimit);
+
+/// Lowers the limit on open fds to the fds open now: see [`NoFdLeft`].
+pub fn no_fd_left() -> NoFdLeft {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let saved = getrlimit(Resource::Nofile);
+    // The lowest free fd number: every lower one is in use.
+    let probe = std::fs::File::open("/dev/null").expect("open /dev/null");
+    let lowest_free = std::os::fd::AsRawFd::as_raw_fd(&probe) as u64;
+    drop(probe);
+    let mut limit = saved;
+    limit.current = Some(lowest_free);
+    setrlimit(Resource::Nofile, limit).expect("lower RLIMIT_NOFILE");
+    NoFdLeft(saved)
+}
+
+impl Drop for NoFdLeft {
+    fn drop(&mut self) {
+        let _ = rustix::process::setrlimit(rustix::process::Resource::Nofile, self.0);
+    }
+}
+
 /// The environment variable that turns a test of this binary into a child's part.
 pub const CHILD: &str = "ZC_TEST_CHILD";
 
