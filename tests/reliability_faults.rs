@@ -21,6 +21,7 @@ support::per_runtime!(
     pipe_reader_close_mid_sendfile_is_broken_pipe_with_the_count,
     sigpipe_is_never_raised_even_where_it_would_kill,
     sigpipe_never_kills_when_peers_leave_at_random_moments,
+    sigpipe_at_default_with_no_fd_left_copies_by_the_buffered_path,
     file_truncated_mid_sendfile_ends_short_or_is_unexpected_eof,
     slow_reader_is_waited_for_without_spinning,
     half_close_ends_one_direction_and_the_other_keeps_working,
@@ -183,6 +184,41 @@ fn sigpipe_is_never_raised_even_where_it_would_kill<H: Harness>() {
     }
     let _g = shared();
     run_child_that_must_live::<H>(TEST, "sigpipe");
+}
+
+/// In a child with SIGPIPE at `SIG_DFL`, whose first protected `sendfile` would make the
+/// signalfd that takes a raised SIGPIPE: with no fd left (`RLIMIT_NOFILE` lowered to the fds
+/// open), the copy goes on by the buffered path (which writes to the socket with
+/// `MSG_NOSIGNAL`) with every byte, where it used to fail with `EMFILE` before its first byte.
+fn sigpipe_at_default_with_no_fd_left_copies_by_the_buffered_path<H: Harness>() {
+    const TEST: &str = "sigpipe_at_default_with_no_fd_left_copies_by_the_buffered_path";
+    if child_mode().as_deref() == Some("sigpipe-nofd") {
+        make_sigpipe_fatal();
+        H::block_on(async {
+            let data = pattern(1 << 20);
+            let mut file = H::file(file_with(&data));
+            let (mut tx, mut rx) = H::tcp_pair();
+            let no_fd = no_fd_left();
+            let (report, got) = zip(
+                async {
+                    let report = zc::copy_report(&mut file, &mut tx).await;
+                    shutdown(&mut tx).await;
+                    report
+                },
+                read_to_end::<H::Rt, _>(&mut rx),
+            )
+            .await;
+            drop(no_fd);
+            let report = report.unwrap_or_else(|e| panic!("{}: {e}", H::NAME));
+            assert_eq!(report.bytes(), data.len() as u64, "{}: {report:?}", H::NAME);
+            assert!(got == data, "{}: the bytes differ", H::NAME);
+            assert_eq!(report.path(), CopyPath::Buffered, "{report:?}");
+        });
+        println!("ZC-CHILD-OK sigpipe-nofd");
+        return;
+    }
+    let _g = shared();
+    run_child_that_must_live::<H>(TEST, "sigpipe-nofd");
 }
 
 /// Runs `test` of this binary as a child in `mode` and checks that it finished (and was not

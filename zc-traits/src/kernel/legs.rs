@@ -2,7 +2,6 @@
 //! runtime's [`Readiness`] for a polled one, through a handle its [`Watcher`] makes for a
 //! watched one.
 
-use std::fmt;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{Context, Poll};
@@ -18,31 +17,6 @@ pub(super) type Watch = Box<dyn Readiness<Neutral> + Send>;
 /// pipe (and, to be safe, into anything that is not a regular file).
 pub(super) fn may_raise_sigpipe(kind: Kind) -> bool {
     kind != Kind::RegularFile
-}
-
-/// A `Watched` end's readiness handle could not be made: no fd left for its duplicate
-/// (`EMFILE`, `ENFILE`), no memory, or the reactor refused it. Not a fault of the copy: the
-/// buffered path needs no fd of its own and continues at the exact offsets (the kernel stage
-/// answers it with [`Step::FallbackToBuffered`](super::step::Step::FallbackToBuffered), what
-/// `tokio::io::copy` would have done from the start).
-#[derive(Debug)]
-struct NoWatch(io::Error);
-
-impl fmt::Display for NoWatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the fd cannot be watched for readiness: {}", self.0)
-    }
-}
-
-impl std::error::Error for NoWatch {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
-
-/// Whether `err` says a `Watched` end's readiness handle could not be made.
-pub(super) fn is_no_watch(err: &io::Error) -> bool {
-    err.get_ref().is_some_and(|e| e.is::<NoWatch>())
 }
 
 /// Runs `op` on a `Watched` end: on its own fd until that first answers `WouldBlock` (a short
@@ -65,7 +39,10 @@ fn poll_watched(
             }
             match watcher(fd) {
                 Ok(watch) => slot.insert(watch),
-                Err(e) => return Poll::Ready(Err(io::Error::new(e.kind(), NoWatch(e)))),
+                Err(e) => {
+                    let what = "the readiness handle of a watched end";
+                    return Poll::Ready(Err(crate::sys::no_kernel_resource(what, e)));
+                }
             }
         }
     };

@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::task::{ready, Context, Poll};
 
-use super::legs::{is_no_watch, may_raise_sigpipe, poll_read_leg, poll_write_leg, Watch};
+use super::legs::{may_raise_sigpipe, poll_read_leg, poll_write_leg, Watch};
 use super::plan::Plan;
 use crate::cold::{ColdCache, Spawn};
 use crate::endpoint::raw::RawEnd;
@@ -23,7 +23,7 @@ pub(crate) enum Step {
     Fallback(io::Error),
     /// The kernel paths fall back to the buffered path, possibly after bytes moved, for a
     /// reason that is not a fault and that the next plan would meet too (an `O_DIRECT` end's
-    /// unaligned tail; an end that cannot be watched for readiness): the buffered path
+    /// unaligned tail; a resource of the kernel path's own that cannot be made): the buffered path
     /// continues at the exact offsets.
     FallbackToBuffered(io::Error),
 }
@@ -228,11 +228,12 @@ impl Kernel {
     }
 
     /// A syscall's error: the plan falls back when it delivered nothing and the errno means
-    /// "does not fit" (`sys::falls_back`); otherwise it is the copy's error. An end that could
-    /// not be watched for readiness (no fd left for its duplicate) hands the copy to the
-    /// buffered path, before or after bytes moved: every plan would need the same handle.
+    /// "does not fit" (`sys::falls_back`); otherwise it is the copy's error. A resource of the
+    /// kernel path's own that could not be made (an fd for a watch duplicate or the SIGPIPE
+    /// signalfd) hands the copy to the buffered path, before or after bytes moved: every plan
+    /// would need it too.
     pub(super) fn fall_back_or_fail(&mut self, plan: Plan, err: io::Error) -> io::Result<Step> {
-        if is_no_watch(&err) {
+        if sys::lacks_kernel_resource(&err) {
             return Ok(Step::FallbackToBuffered(err));
         }
         sys::note_unavailable(&err, plan.call());

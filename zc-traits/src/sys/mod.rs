@@ -16,6 +16,40 @@ mod other;
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(zc_portable))))]
 pub(crate) use other::*;
 
+/// A resource of the kernel path's own that could not be made, one the buffered path does not
+/// need: an fd for a watch duplicate or for the SIGPIPE signalfd (`EMFILE`, `ENFILE`), memory,
+/// a reactor registration. Not a fault of the copy: the kernel stage hands it to the buffered
+/// path at the exact offsets, before or after bytes moved (`Step::FallbackToBuffered`), which
+/// is what `tokio::io::copy` would have done from the start.
+#[derive(Debug)]
+struct NoKernelResource {
+    what: &'static str,
+    err: std::io::Error,
+}
+
+impl std::fmt::Display for NoKernelResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} cannot be made: {}", self.what, self.err)
+    }
+}
+
+impl std::error::Error for NoKernelResource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.err)
+    }
+}
+
+/// `err`, the error of making `what` for the kernel path, marked as [`lacks_kernel_resource`].
+pub(crate) fn no_kernel_resource(what: &'static str, err: std::io::Error) -> std::io::Error {
+    std::io::Error::new(err.kind(), NoKernelResource { what, err })
+}
+
+/// Whether `err` says a resource of the kernel path's own could not be made (see
+/// [`no_kernel_resource`]).
+pub(crate) fn lacks_kernel_resource(err: &std::io::Error) -> bool {
+    err.get_ref().is_some_and(|e| e.is::<NoKernelResource>())
+}
+
 /// What `fstat` says an fd is. A hint: the syscall's answer decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

@@ -121,7 +121,8 @@ fn pipe_set() -> SigSet {
 /// # Errors
 ///
 /// `write`'s error; or, before `write` runs, the error of making the signalfd
-/// (`EMFILE`/`ENFILE`) or of changing the thread's signal mask.
+/// (`EMFILE`/`ENFILE`, marked with `sys::no_kernel_resource`: the copy goes on by the
+/// buffered path) or of changing the thread's signal mask.
 pub(crate) fn write_without_sigpipe(
     len: usize,
     write: impl FnOnce() -> io::Result<usize>,
@@ -129,7 +130,7 @@ pub(crate) fn write_without_sigpipe(
     if ignored() {
         return write();
     }
-    let signalfd = signalfd()?;
+    let signalfd = signalfd().map_err(|e| super::no_kernel_resource("the SIGPIPE signalfd", e))?;
     let set = pipe_set();
     let old = set.thread_swap_mask(SigmaskHow::SIG_BLOCK)?;
     if old.contains(Signal::SIGPIPE) {
