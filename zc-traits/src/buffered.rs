@@ -73,8 +73,19 @@ impl Buffered {
         // two buffers per connection).
         self.at_offset = self.file_src && src.buffered().is_empty();
         let slack = if self.at_offset { PAGE } else { 0 };
-        if self.buf.len() < len + slack {
-            self.buf.resize(len + slack, 0);
+        let need = len.saturating_add(slack);
+        if self.buf.len() < need {
+            // `CopyOptions::buffer_size` is the caller's: a size the allocator refuses is an
+            // error of this copy, not an abort of the process.
+            if let Err(e) = self.buf.try_reserve_exact(need - self.buf.len()) {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::OutOfMemory,
+                    format!(
+                        "zc: the buffered path's buffer of {need} bytes cannot be allocated: {e}"
+                    ),
+                )));
+            }
+            self.buf.resize(need, 0);
         }
         let start = if self.at_offset {
             self.buf.as_ptr().align_offset(PAGE).min(PAGE)
@@ -151,6 +162,24 @@ mod tests {
         match buffer.poll_fill::<Neutral, _>(&mut cx, src, len) {
             Poll::Ready(Ok(n)) => n,
             other => panic!("the fill did not complete: {other:?}"),
+        }
+    }
+
+    /// A buffer size the allocator refuses (`CopyOptions::buffer_size` is the caller's) is
+    /// `OutOfMemory` from the copy, not an abort of the process.
+    #[test]
+    fn a_buffer_the_allocator_refuses_is_out_of_memory() {
+        for len in [usize::MAX, 1 << 62] {
+            let mut slice = &b"bytes"[..];
+            let mut buffer = Buffered::default();
+            let mut cx = Context::from_waker(Waker::noop());
+            match buffer.poll_fill::<Neutral, _>(&mut cx, &mut slice, len) {
+                Poll::Ready(Err(e)) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::OutOfMemory, "{len}: {e}");
+                }
+                other => panic!("{len}: {other:?}"),
+            }
+            assert_eq!(slice, b"bytes", "nothing was read");
         }
     }
 

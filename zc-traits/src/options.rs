@@ -110,7 +110,9 @@ impl CopyOptions {
         self
     }
 
-    /// The buffered path's buffer size (at least 1).
+    /// The buffered path's buffer size (at least 1). It is allocated when the buffered path
+    /// first reads; a size the allocator refuses makes that copy fail with
+    /// `ErrorKind::OutOfMemory`.
     pub const fn buffer_size(mut self, bytes: usize) -> Self {
         self.buffer_size = if bytes == 0 { 1 } else { bytes };
         self

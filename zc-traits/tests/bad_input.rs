@@ -667,3 +667,19 @@ fn reader_that_reports_more_than_its_buffer_is_invalid_data() {
     ));
     assert_overclaim(result, "read", "BufReader → file");
 }
+
+/// A buffer size the allocator refuses (`CopyOptions::buffer_size(usize::MAX)`, or 4 EiB) is
+/// `OutOfMemory` from the copy, with nothing taken from the source, not an abort of the
+/// process (`std::io::BufReader::with_capacity` would abort).
+#[test]
+fn buffer_size_the_allocator_refuses_is_out_of_memory() {
+    for size in [usize::MAX, 1 << 62] {
+        let mut src = Scripted::reader(pattern(1000), vec![Act::Short(100)]);
+        let mut dst = Scripted::writer(vec![Act::Short(100)], None);
+        let options = CopyOptions::new().buffer_size(size);
+        let err = run(options.copy::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::OutOfMemory, "{size}: {err}");
+        assert_eq!(err.delivered(), 0, "{size}");
+        assert!(dst.accepted.is_empty(), "{size}");
+    }
+}
