@@ -683,3 +683,42 @@ fn buffer_size_the_allocator_refuses_is_out_of_memory() {
         assert!(dst.accepted.is_empty(), "{size}");
     }
 }
+
+/// A source whose `writer_to` answers `Some`, then `None`, one call after the other.
+struct FickleWriterTo {
+    data: &'static [u8],
+    calls: usize,
+}
+
+impl Source<Neutral> for FickleWriterTo {
+    fn poll_read(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        Source::<Neutral>::poll_read(&mut self.data, cx, buf)
+    }
+
+    fn writer_to(&mut self) -> Option<&mut dyn zc_traits::endpoint::WriterTo<Neutral>> {
+        self.calls += 1;
+        if self.calls % 2 == 1 {
+            Some(&mut self.data)
+        } else {
+            None
+        }
+    }
+}
+
+/// A source whose `writer_to` changes its answer within one poll broke its contract: the copy
+/// fails with a clear error where it used to panic (`unreachable!`).
+#[test]
+fn writer_to_that_changes_its_answer_is_an_error_not_a_panic() {
+    let mut src = FickleWriterTo {
+        data: b"hello",
+        calls: 0,
+    };
+    let mut dst = Scripted::writer(vec![Act::Short(100)], None);
+    let err = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
+    assert!(err.to_string().contains("writer_to"), "{err}");
+    assert_eq!(err.delivered(), 0);
+}

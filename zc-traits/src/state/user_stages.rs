@@ -35,7 +35,11 @@ impl CopyState {
             self.file_dst = is_file_sink(dst);
         }
         let Some(writer) = src.writer_to() else {
-            unreachable!("the source answered writer_to just above");
+            // A source's own `writer_to` that changed its answer within one poll: its contract
+            // is broken, and the copy says so rather than guess which answer holds.
+            return Poll::Ready(Err(io::Error::other(
+                "zc: the source's writer_to answered Some, then None, within one poll",
+            )));
         };
         let handoff = if self.file_dst {
             let mut sink = FileSink(&mut dst);
