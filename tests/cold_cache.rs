@@ -16,7 +16,7 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -96,11 +96,20 @@ fn make_cold() -> Result<(), String> {
     ))
 }
 
-/// Makes the file resident (reads it all).
+/// Makes the file resident (reads it all; again, up to three times, while a page the check
+/// samples is not resident yet: on a loaded machine a page can still be under the I/O the
+/// eviction's checks started).
 fn make_warm() {
     let mut f = File::open(file()).unwrap();
     let mut buf = vec![0u8; 1 << 20];
-    while f.read(&mut buf).unwrap() > 0 {}
+    for _ in 0..ATTEMPTS {
+        f.seek(std::io::SeekFrom::Start(0)).unwrap();
+        while f.read(&mut buf).unwrap() > 0 {}
+        if resident_share(&f) == Ok(1.0) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(resident_share(&f), Ok(1.0), "the file must be resident");
 }
 
@@ -470,7 +479,34 @@ fn tokio_small_cold_file_reads_off_the_executor() {
     let _turn = turn();
     let (path, content, rt) = small_file("cold_cache_small.bin", SMALL);
     for (skip, cold) in [(0, true), (0, false), (100_000, true), (100_000, false)] {
-        let mut f = File::open(&path).unwrap();
+        // A cold case whose pages came back before the copy looked (the head's read-ahead
+        // finishing after the eviction, which takes longer on a loaded machine) is run again:
+        // it fails only if three attempts all find the file resident.
+        for attempt in 1..=ATTEMPTS {
+            if small_copy_case(&path, &content, &rt, (skip, cold), attempt == ATTEMPTS) {
+                break;
+            }
+            println!(
+                "skip {skip}: the file was resident again at attempt {attempt}; evicting once more"
+            );
+        }
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// One case of [`tokio_small_cold_file_reads_off_the_executor`]: the file at `skip`, evicted
+/// (`cold`) or read first; `false` when a cold case found its file resident and `last` is not
+/// set (the caller runs it again). Every attempt checks the bytes and the path.
+fn small_copy_case(
+    path: &std::path::Path,
+    content: &[u8],
+    rt: &tokio::runtime::Runtime,
+    (skip, cold): (usize, bool),
+    last: bool,
+) -> bool {
+    const SMALL: usize = 256 << 10;
+    {
+        let mut f = File::open(path).unwrap();
         let mut head = vec![0u8; skip];
         f.read_exact(&mut head).unwrap();
         if cold {
@@ -480,24 +516,27 @@ fn tokio_small_cold_file_reads_off_the_executor() {
             fadvise(&f, 0, None, Advice::DontNeed).unwrap();
             let mut byte = [0u8; 1];
             let mut bufs = [std::io::IoSliceMut::new(&mut byte)];
-            let last = SMALL as u64 - 1;
-            if preadv2(&f, &mut bufs, last, ReadWriteFlags::NOWAIT) != Err(Errno::AGAIN) {
+            let last_byte = SMALL as u64 - 1;
+            if preadv2(&f, &mut bufs, last_byte, ReadWriteFlags::NOWAIT) != Err(Errno::AGAIN) {
                 println!("skipped: the file system keeps the file resident (tmpfs?)");
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(20));
             fadvise(&f, 0, None, Advice::DontNeed).unwrap();
         } else {
-            std::fs::read(&path).unwrap();
+            std::fs::read(path).unwrap();
         }
-        let (report, got) = copy_to_a_receiver(&rt, &mut f);
+        let (report, got) = copy_to_a_receiver(rt, &mut f);
         let case = format!("skip {skip}, cold {cold}: {report:?}");
         assert_eq!(report.bytes(), (SMALL - skip) as u64, "{case}");
         assert_eq!(report.path(), zc::CopyPath::Sendfile, "{case}");
-        assert_eq!(report.disk_wait_steps(), u64::from(cold), "{case}");
         assert!(got == content[skip..], "{case}: the bytes differ");
+        if cold && report.disk_wait_steps() == 0 && !last {
+            return false;
+        }
+        assert_eq!(report.disk_wait_steps(), u64::from(cold), "{case}");
+        true
     }
-    std::fs::remove_file(&path).unwrap();
 }
 
 /// A hot small file is probed about once per `zc_traits::cold::recent::WINDOW` (1 ms), not
