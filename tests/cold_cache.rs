@@ -504,39 +504,37 @@ fn small_copy_case(
     (skip, cold): (usize, bool),
     last: bool,
 ) -> bool {
-    const SMALL: usize = 256 << 10;
-    {
-        let mut f = File::open(path).unwrap();
-        let mut head = vec![0u8; skip];
-        f.read_exact(&mut head).unwrap();
-        if cold {
-            // Evicted after the head was read (its read-ahead reads on); a miss of the
-            // check still starts I/O for its page, so evict once more after it.
-            f.sync_all().unwrap();
-            fadvise(&f, 0, None, Advice::DontNeed).unwrap();
-            let mut byte = [0u8; 1];
-            let mut bufs = [std::io::IoSliceMut::new(&mut byte)];
-            let last_byte = SMALL as u64 - 1;
-            if preadv2(&f, &mut bufs, last_byte, ReadWriteFlags::NOWAIT) != Err(Errno::AGAIN) {
-                println!("skipped: the file system keeps the file resident (tmpfs?)");
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-            fadvise(&f, 0, None, Advice::DontNeed).unwrap();
-        } else {
-            std::fs::read(path).unwrap();
+    let small = content.len();
+    let mut f = File::open(path).unwrap();
+    let mut head = vec![0u8; skip];
+    f.read_exact(&mut head).unwrap();
+    if cold {
+        // Evicted after the head was read (its read-ahead reads on); a miss of the
+        // check still starts I/O for its page, so evict once more after it.
+        f.sync_all().unwrap();
+        fadvise(&f, 0, None, Advice::DontNeed).unwrap();
+        let mut byte = [0u8; 1];
+        let mut bufs = [std::io::IoSliceMut::new(&mut byte)];
+        let last_byte = small as u64 - 1;
+        if preadv2(&f, &mut bufs, last_byte, ReadWriteFlags::NOWAIT) != Err(Errno::AGAIN) {
+            println!("skipped: the file system keeps the file resident (tmpfs?)");
+            return true;
         }
-        let (report, got) = copy_to_a_receiver(rt, &mut f);
-        let case = format!("skip {skip}, cold {cold}: {report:?}");
-        assert_eq!(report.bytes(), (SMALL - skip) as u64, "{case}");
-        assert_eq!(report.path(), zc::CopyPath::Sendfile, "{case}");
-        assert!(got == content[skip..], "{case}: the bytes differ");
-        if cold && report.disk_wait_steps() == 0 && !last {
-            return false;
-        }
-        assert_eq!(report.disk_wait_steps(), u64::from(cold), "{case}");
-        true
+        std::thread::sleep(Duration::from_millis(20));
+        fadvise(&f, 0, None, Advice::DontNeed).unwrap();
+    } else {
+        std::fs::read(path).unwrap();
     }
+    let (report, got) = copy_to_a_receiver(rt, &mut f);
+    let case = format!("skip {skip}, cold {cold}: {report:?}");
+    assert_eq!(report.bytes(), (small - skip) as u64, "{case}");
+    assert_eq!(report.path(), zc::CopyPath::Sendfile, "{case}");
+    assert!(got == content[skip..], "{case}: the bytes differ");
+    if cold && report.disk_wait_steps() == 0 && !last {
+        return false;
+    }
+    assert_eq!(report.disk_wait_steps(), u64::from(cold), "{case}");
+    true
 }
 
 /// A hot small file is probed about once per `zc_traits::cold::recent::WINDOW` (1 ms), not

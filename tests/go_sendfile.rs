@@ -40,16 +40,7 @@ const NEWTON_LEN: usize = 567_198;
 
 /// Copies `src` into a new TCP socket and reads what arrives.
 async fn deliver<H: Harness, S: Source<H::Rt>>(src: &mut S) -> (zc::Report, Vec<u8>) {
-    let (mut tx, mut rx) = H::tcp_pair();
-    let (report, got) = zip(
-        async {
-            let report = zc::copy_report(src, &mut tx).await;
-            shutdown(&mut tx).await;
-            report
-        },
-        read_to_end::<H::Rt, _>(&mut rx),
-    )
-    .await;
+    let (report, got) = support::copy_into_tcp::<H, _>(src).await;
     (report.unwrap_or_else(|e| panic!("{}: {e}", H::NAME)), got)
 }
 

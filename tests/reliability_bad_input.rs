@@ -33,17 +33,7 @@ support::per_runtime!(
 
 /// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
 async fn file_to_tcp<H: Harness>(std_file: File) -> (Result<Report, CopyError>, Vec<u8>) {
-    let mut file = H::file(std_file);
-    let (mut tx, mut rx) = H::tcp_pair();
-    zip(
-        async {
-            let r = zc::copy_report(&mut file, &mut tx).await;
-            shutdown(&mut tx).await;
-            r
-        },
-        read_to_end::<H::Rt, _>(&mut rx),
-    )
-    .await
+    support::copy_into_tcp::<H, _>(&mut H::file(std_file)).await
 }
 
 fn assert_refused(name: &str, result: Result<Report, CopyError>, errno: Errno) {
@@ -208,16 +198,7 @@ fn partly_read_pipe_opened_as_a_file_copies_the_rest<H: Harness>() {
         let mut src = H::file(File::from(reader));
         let head = H::file_read_exact(&mut src, READ_FIRST).await;
         assert!(head == data[..READ_FIRST]);
-        let (mut tx, mut rx) = H::tcp_pair();
-        let (report, got) = zip(
-            async {
-                let report = zc::copy_report(&mut src, &mut tx).await;
-                shutdown(&mut tx).await;
-                report
-            },
-            read_to_end::<H::Rt, _>(&mut rx),
-        )
-        .await;
+        let (report, got) = support::copy_into_tcp::<H, _>(&mut src).await;
         let report = report.unwrap_or_else(|e| panic!("{}: {e}", H::NAME));
         assert_eq!(
             report.bytes(),

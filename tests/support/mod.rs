@@ -107,6 +107,23 @@ pub trait Harness: 'static {
     ) -> impl Future<Output = ()> + Send + 'a;
 }
 
+/// Copies `src` into the sending end of a new TCP pair, shuts that end down, and reads what
+/// arrives: the copy's result and the bytes.
+pub async fn copy_into_tcp<H: Harness, S: Source<H::Rt> + ?Sized>(
+    src: &mut S,
+) -> (Result<zc::Report, zc::CopyError>, Vec<u8>) {
+    let (mut tx, mut rx) = H::tcp_pair();
+    futures_lite::future::zip(
+        async {
+            let report = zc::copy_report(src, &mut tx).await;
+            zc_test_support::shutdown(&mut tx).await;
+            report
+        },
+        zc_test_support::read_to_end::<H::Rt, _>(&mut rx),
+    )
+    .await
+}
+
 /// Runs `curl` with `args` (plus `--silent --show-error --max-time 30`), for the example
 /// servers' tests. Panics with advice if curl is not installed.
 pub fn curl(args: &[&str]) -> Output {
