@@ -27,7 +27,8 @@ support::per_runtime!(
     empty_file_is_an_empty_copy_on_the_kernel_path,
     sparse_file_past_4_gib_copies_exact_ranges_across_the_marks,
     same_file_appended_to_itself_is_refused,
-    same_open_file_description_on_both_ends_is_refused,
+    same_file_with_the_destination_ahead_is_refused,
+    same_open_file_description_on_both_ends_copies_as_tokio_io_copy,
     o_direct_source_hands_its_unaligned_tail_to_the_buffered_path,
 );
 
@@ -395,59 +396,159 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
     });
 }
 
+/// The two copies of one file that would never end (they read back their own output) are
+/// refused before any byte: `InvalidInput` with the reason, the file byte for byte as it was,
+/// both offsets where they were, nothing reported as moved (no path ran).
+async fn assert_refused_as_same_file<H: Harness>(
+    path: &std::path::Path,
+    mut src: H::File,
+    mut dst: H::File,
+) {
+    let before = std::fs::read(path).unwrap();
+    let positions = (
+        H::file_position(&mut src).await,
+        H::file_position(&mut dst).await,
+    );
+    let result = poll_at_most(zc::copy_report(&mut src, &mut dst), 1000).await;
+    let err = result
+        .expect("the copy must end at once")
+        .expect_err("a copy that feeds itself must be refused");
+    assert_eq!(
+        err.kind(),
+        io::ErrorKind::InvalidInput,
+        "{}: {err}",
+        H::NAME
+    );
+    assert!(err.to_string().contains("same file"), "{}: {err}", H::NAME);
+    assert!(err.to_string().contains("never end"), "{}: {err}", H::NAME);
+    assert_eq!(err.delivered(), 0, "{}", H::NAME);
+    assert_eq!(
+        err.report().path(),
+        CopyPath::Buffered,
+        "{}: no path ran",
+        H::NAME
+    );
+    assert_eq!(err.report().kernel_bytes(), 0, "{}", H::NAME);
+    assert!(
+        std::fs::read(path).unwrap() == before,
+        "{}: the file changed",
+        H::NAME
+    );
+    let after = (
+        H::file_position(&mut src).await,
+        H::file_position(&mut dst).await,
+    );
+    assert_eq!(after, positions, "{}", H::NAME);
+}
+
+/// A second open of the source's file with `O_APPEND`: every write lands past what the
+/// source still has to read.
 fn same_file_appended_to_itself_is_refused<H: Harness>() {
     let _g = shared();
     H::block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, pattern(100_000)).unwrap();
-        let mut src = H::file(File::open(&path).unwrap());
-        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
-        let result = poll_at_most(zc::copy(&mut src, &mut dst), 1000).await;
-        let err = result
-            .expect("the copy must end at once")
-            .expect_err("a copy that feeds itself must be refused");
-        assert_eq!(
-            err.kind(),
-            io::ErrorKind::InvalidInput,
-            "{}: {err}",
-            H::NAME
-        );
-        assert!(err.to_string().contains("same file"), "{err}");
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().len(),
-            100_000,
-            "{}",
-            H::NAME
-        );
+        let src = H::file(File::open(&path).unwrap());
+        let dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        assert_refused_as_same_file::<H>(&path, src, dst).await;
     });
 }
 
-/// Both ends one open file description (`try_clone`), so one offset: `tokio::io::copy` (and
-/// Go's `io.Copy`) double "hello world!"; zc refuses with `InvalidInput` before any byte, as
-/// it does for separate opens that would feed themselves, and leaves the file and its offset
-/// as they were.
-fn same_open_file_description_on_both_ends_is_refused<H: Harness>() {
+/// A second open of the source's file, seeked ahead of the source's position.
+fn same_file_with_the_destination_ahead_is_refused<H: Harness>() {
     let _g = shared();
     H::block_on(async {
-        let std_file = file_with(b"hello world!");
-        let check = std_file.try_clone().unwrap();
-        let mut src = H::file(std_file.try_clone().unwrap());
-        let mut dst = H::file(std_file);
-        let err = zc::copy_report(&mut src, &mut dst).await.unwrap_err();
-        assert_eq!(
-            err.kind(),
-            io::ErrorKind::InvalidInput,
-            "{}: {err}",
-            H::NAME
-        );
-        assert!(err.to_string().contains("same file"), "{}: {err}", H::NAME);
-        assert_eq!(err.delivered(), 0, "{}", H::NAME);
-        assert_eq!(H::file_position(&mut src).await, 0, "{}", H::NAME);
-        let mut back = [0u8; 13];
-        assert_eq!(check.read_at(&mut back, 0).unwrap(), 12, "{}", H::NAME);
-        assert_eq!(&back[..12], b"hello world!", "{}", H::NAME);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, pattern(100_000)).unwrap();
+        let src = H::file(File::open(&path).unwrap());
+        let mut dst = H::file(OpenOptions::new().write(true).open(&path).unwrap());
+        H::file_seek(&mut dst, 10).await;
+        assert_refused_as_same_file::<H>(&path, src, dst).await;
     });
+}
+
+/// `tokio::io::copy` on tokio's `File`, its two ends one open file description over `data`
+/// (the source at `at`, `O_APPEND` if `append`): the count and the file after it.
+fn tokio_io_copy_onto_itself(data: &[u8], at: u64, append: bool) -> (u64, Vec<u8>) {
+    let file = file_with(data);
+    if append {
+        rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::APPEND).unwrap();
+    }
+    let check = file.try_clone().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let n = rt.block_on(async {
+        use tokio::io::AsyncSeekExt;
+        let mut src = tokio::fs::File::from_std(file.try_clone().unwrap());
+        src.seek(std::io::SeekFrom::Start(at)).await.unwrap();
+        let mut dst = tokio::fs::File::from_std(file);
+        tokio::io::copy(&mut src, &mut dst).await.unwrap()
+    });
+    (n, content(&check))
+}
+
+/// Both ends one open file description (`try_clone`), so one offset: zc gives
+/// `tokio::io::copy`'s answer, run beside it on the same bytes (tokio doubles `hello world!`,
+/// as Go's `io.Copy` does): the same count, the same file. The rest of a file that fits in
+/// tokio's 8 KiB buffer is written once after itself, a longer one chunk by chunk (40,000
+/// bytes: 23,616 copied, the file 47,232); from the end of the file, nothing; with `O_APPEND`
+/// on the description, one chunk appended. zc's path is the buffered one.
+fn same_open_file_description_on_both_ends_copies_as_tokio_io_copy<H: Harness>() {
+    let _g = shared();
+    let (small, big) = (pattern(5000), pattern(40_000));
+    let cases: [(&[u8], u64, bool); 6] = [
+        (b"hello world!", 0, false),
+        (b"hello world!", 6, false),
+        (b"hello world!", 12, false),
+        (&small, 100, false),
+        (&big, 0, false),
+        (b"hello world!", 3, true),
+    ];
+    for (data, at, append) in cases {
+        let what = format!(
+            "{}: {} bytes from {at}, append {append}",
+            H::NAME,
+            data.len()
+        );
+        let (tokio_n, tokio_file) = tokio_io_copy_onto_itself(data, at, append);
+        if data == b"hello world!" && at == 0 {
+            assert_eq!(
+                (tokio_n, &tokio_file[..]),
+                (12, &b"hello world!hello world!"[..])
+            );
+        }
+        if data.len() == 40_000 {
+            assert_eq!(
+                (tokio_n, tokio_file.len()),
+                (23_616, 47_232),
+                "tokio's own answer"
+            );
+        }
+        let std_file = file_with(data);
+        if append {
+            rustix::fs::fcntl_setfl(&std_file, rustix::fs::OFlags::APPEND).unwrap();
+        }
+        let check = std_file.try_clone().unwrap();
+        let report = H::block_on(async move {
+            let mut src = H::file(std_file.try_clone().unwrap());
+            H::file_seek(&mut src, at).await;
+            let mut dst = H::file(std_file);
+            poll_at_most(zc::copy_report(&mut src, &mut dst), 1000).await
+        });
+        let report = report
+            .expect("the copy ends by itself")
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(report.bytes(), tokio_n, "{what}");
+        assert!(
+            content(&check) == tokio_file,
+            "{what}: the file differs from tokio's"
+        );
+        assert_eq!(report.path(), CopyPath::Buffered, "{what}");
+        assert_eq!(report.kernel_bytes(), 0, "{what}");
+    }
 }
 
 /// An `O_DIRECT` runtime file of 8 MiB and 1000 bytes into a runtime file: `copy_file_range`

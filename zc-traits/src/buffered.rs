@@ -8,7 +8,7 @@ use std::io;
 use std::task::{Context, Poll};
 
 use crate::endpoint::traits::{poll_count, Sink, Source};
-use crate::file_end::{on_file_fd, on_file_sink_fd, read_at_offset};
+use crate::file_end::{on_file_fd, on_file_sink_fd, read_at_offset, read_moving_offset};
 use crate::kernel::step::Kernel;
 use crate::sys;
 
@@ -27,6 +27,10 @@ pub(crate) struct Buffered {
     /// offset moves only past bytes that reached the destination, so its position stays exact
     /// when the copy fails or is dropped.
     pub(crate) file_src: bool,
+    /// `file_src`'s offset is the destination's too (one open file description, see
+    /// `sys::SameFile::SharedOffset`): each read moves it (`read(2)`), as each write does, so
+    /// the copy is a plain `read`/`write` loop.
+    pub(crate) shared_offset: bool,
     /// `buf[pos..cap]` came from `file_src`'s fd and its offset has not passed them yet.
     at_offset: bool,
 }
@@ -71,8 +75,9 @@ impl Buffered {
         // only: its window starts at a page boundary inside `buf`, which has a page more for
         // that. Any other source reads from the buffer's start, with no slack (a relay holds
         // two buffers per connection).
-        self.at_offset = self.file_src && src.buffered().is_empty();
-        let slack = if self.at_offset { PAGE } else { 0 };
+        let from_fd = self.file_src && src.buffered().is_empty();
+        self.at_offset = from_fd && !self.shared_offset;
+        let slack = if from_fd { PAGE } else { 0 };
         let need = len.saturating_add(slack);
         if self.buf.len() < need {
             // `CopyOptions::buffer_size` is the caller's: a size the allocator refuses is an
@@ -87,7 +92,7 @@ impl Buffered {
             }
             self.buf.resize(need, 0);
         }
-        let start = if self.at_offset {
+        let start = if from_fd {
             self.buf.as_ptr().align_offset(PAGE).min(PAGE)
         } else {
             0
@@ -95,6 +100,8 @@ impl Buffered {
         let window = &mut self.buf[start..start + len];
         let read = if self.at_offset {
             Poll::Ready(read_at_offset(src, window))
+        } else if from_fd {
+            Poll::Ready(read_moving_offset(src, window))
         } else {
             poll_count(src.poll_read(cx, window), len, "read", cx)
         };

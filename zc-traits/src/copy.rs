@@ -52,6 +52,13 @@ impl CopyOptions {
 /// A file source is read from its current position, which advances by exactly the bytes that
 /// reached the destination.
 ///
+/// A file copied onto itself gives the answer `tokio::io::copy` gives. Through one open file
+/// description (a `try_clone` or `dup` of one file on both ends, so one offset), the copy is
+/// a `read`/`write` loop of 8 KiB chunks, the runtimes' own copies' buffer: each chunk is
+/// written after itself (`hello world!` becomes `hello world!hello world!`, and the count is
+/// 12). Two opens of one file copy as any two files do, unless the copy would read back its
+/// own output and never end (see Errors).
+///
 /// `sendfile` from a file into a pipe or a socket passes the file's pages on, not copies of
 /// them: bytes written into the file's range after the copy returned, while the pages still
 /// wait in the pipe or the socket's send queue, can reach the reader (see
@@ -63,12 +70,19 @@ impl CopyOptions {
 /// `raw_os_error` and message). The bytes delivered before it are in the [`CopyError`] of
 /// [`copy_report`], which takes the same arguments.
 ///
+/// `ErrorKind::InvalidInput`, before any byte and with the file untouched, for a copy of a
+/// file onto itself through two opens that would never end: a destination seeked past the
+/// source's position, or opened with `O_APPEND`, inside the bytes still to read (the copy
+/// would read back what it wrote, and grow the file until the disk is full; GNU `cat`
+/// refuses the same). The message says which.
+///
 /// # Cancel safety
 ///
 /// Dropping the future stops the copy. Bytes delivered so far stay delivered, and a file
 /// source's position equals the bytes that reached the destination, on every path (the
 /// buffered path reads a file at its offset and moves the offset as bytes are written; the
-/// same holds when the copy fails). Bytes already taken from a stream source (a socket, a
+/// same holds when the copy fails), except for a file copied onto itself through one shared
+/// offset, which is where the `read`/`write` loop left it. Bytes already taken from a stream source (a socket, a
 /// pipe, a buffered reader's buffer) and not yet delivered are lost: those in the buffered
 /// path's buffer (as with `tokio::io::copy`) or inside a splice pipe, which is then closed
 /// rather than reused.

@@ -82,13 +82,37 @@ pub(crate) fn read_at_offset<Rt, S: Source<Rt> + ?Sized>(
     src: &mut S,
     buf: &mut [u8],
 ) -> io::Result<usize> {
+    read_file(src, buf, sys::read_at_offset)
+}
+
+/// Reads a file source at its fd offset and moves the offset (and the source's limit) past
+/// the bytes read, as a plain `read`/`write` loop does: for a source whose offset is also the
+/// destination's (one open file description), where the write moves it too.
+pub(crate) fn read_moving_offset<Rt, S: Source<Rt> + ?Sized>(
+    src: &mut S,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    let n = read_file(src, buf, sys::read_moving_offset)?;
+    if n > 0 {
+        src.advance(n as u64, false)?;
+    }
+    Ok(n)
+}
+
+/// One `read` of a file source's fd, within its limit; `Ok(0)` is its end, which the source
+/// may refuse (`Limited::exact`).
+fn read_file<Rt, S: Source<Rt> + ?Sized>(
+    src: &mut S,
+    buf: &mut [u8],
+    read: fn(BorrowedFd<'_>, &mut [u8]) -> io::Result<usize>,
+) -> io::Result<usize> {
     let max = src.limit().map_or(buf.len(), |l| {
         buf.len().min(l.try_into().unwrap_or(usize::MAX))
     });
     if max == 0 {
         return Ok(0);
     }
-    let n = on_file_fd(src, |fd| sys::read_at_offset(fd, &mut buf[..max]))?;
+    let n = on_file_fd(src, |fd| read(fd, &mut buf[..max]))?;
     if n == 0 {
         src.advance(0, true)?;
     }

@@ -127,3 +127,10 @@ pub(crate) const SPLICE_AUTO_FULL_READS: u32 = 2;
 /// [`DEFAULT_BUFFER_SIZE`]; a direction that streams moves to splice after two full reads of
 /// it, and one that cannot splice goes on with the full-size buffer.
 pub(crate) const SPLICE_AUTO_BUFFER_SIZE: usize = 16 << 10;
+
+/// The chunk of a copy whose two ends are one open file description (one offset, see
+/// `sys::SameFile::SharedOffset`), at most [`CopyOptions::buffer_size`]: 8 KiB, the buffer of
+/// `tokio::io::copy` and of futures-lite's (smol's) and async-std's `io::copy`. There the
+/// chunk decides the bytes the file ends with (each chunk is written after itself), so the
+/// copy gives the answer those copies give.
+pub(crate) const SHARED_OFFSET_CHUNK: usize = 8 << 10;

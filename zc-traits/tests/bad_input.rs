@@ -15,7 +15,7 @@ use zc_test_support::aio::*;
 use zc_test_support::*;
 use zc_traits::{
     copy_report, copy_strict, CopyError, CopyOptions, CopyPath, FuturesIo, Limited, Neutral,
-    Report, Source,
+    Report, Source, DEFAULT_BUFFER_SIZE,
 };
 
 /// Asserts a clear failure before any byte moved, with the errno named.
@@ -495,37 +495,95 @@ fn same_file_opened_twice_at_one_position_rewrites_it_in_place() {
     );
 }
 
+/// The answer of a plain `read`/`write` loop through a buffer of `chunk` bytes (Go's
+/// `io.Copy`, `tokio::io::copy`): the count, and the file's bytes after it.
+fn read_write_loop(src: &mut File, dst: &mut File, chunk: usize) -> u64 {
+    let mut buf = vec![0u8; chunk];
+    let mut total = 0;
+    loop {
+        let n = src.read(&mut buf).unwrap();
+        if n == 0 {
+            return total;
+        }
+        dst.write_all(&buf[..n]).unwrap();
+        total += n as u64;
+    }
+}
+
 /// One open file description on both ends (`try_clone`): one offset, moved by every read and
-/// every write. Go's `io.Copy` and `tokio::io::copy` double a small file (and scramble a large
-/// one); zc's kernel paths would rewrite it in place and report a copy. zc refuses instead.
+/// every write. A `read`/`write` loop writes each chunk after itself and reads on past it, so
+/// Go's `io.Copy` and `tokio::io::copy` double a file that fits in their buffer (and
+/// interleave a larger one chunk by chunk); the kernel paths would rewrite it in place. zc
+/// gives the answer of a loop with the runtimes' copies' 8 KiB chunk (or a smaller
+/// `buffer_size`): the same count and the same bytes, at every position, also for an
+/// `O_APPEND` description (each write moves the offset to the end, and the next read finds
+/// nothing).
 #[test]
-fn same_open_file_description_on_both_ends_is_refused() {
-    for at in [0, 6] {
-        let mut src = file_with(b"hello world!");
-        src.seek(SeekFrom::Start(at)).unwrap();
-        let mut dst = src.try_clone().unwrap();
-        for strict in [false, true] {
-            let opts = CopyOptions::new().strict(strict);
-            let err = run(opts.copy::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
-            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
-            assert!(err.to_string().contains("same file"), "{err}");
-            assert_eq!(err.delivered(), 0);
-            assert_eq!(
-                src.stream_position().unwrap(),
-                at,
-                "the offset is where it was"
-            );
-            let mut back = [0u8; 13];
-            assert_eq!(src.read_at(&mut back, 0).unwrap(), 12);
-            assert_eq!(&back[..12], b"hello world!", "the file is untouched");
+fn same_open_file_description_on_both_ends_is_a_read_write_loop() {
+    let big = pattern(200_000);
+    // (the file, the source's position, `buffer_size`, `O_APPEND`).
+    let cases: [(&[u8], u64, usize, bool); 7] = [
+        (b"hello world!", 0, DEFAULT_BUFFER_SIZE, false),
+        (b"hello world!", 6, DEFAULT_BUFFER_SIZE, false),
+        (b"hello world!", 12, DEFAULT_BUFFER_SIZE, false),
+        (b"hello world!", 0, 5, false),
+        (&big, 1000, DEFAULT_BUFFER_SIZE, false),
+        (&big, 0, 3000, false),
+        (b"hello world!", 3, DEFAULT_BUFFER_SIZE, true),
+    ];
+    for (data, at, buffer_size, append) in cases {
+        let chunk = buffer_size.min(8 << 10);
+        let what = format!(
+            "{} bytes from {at}, buffer {buffer_size}, append {append}",
+            data.len()
+        );
+        let open = || {
+            let file = file_with(data);
+            if append {
+                rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::APPEND).unwrap();
+            }
+            let mut src = file.try_clone().unwrap();
+            src.seek(SeekFrom::Start(at)).unwrap();
+            (src, file)
+        };
+        let (mut src, mut dst) = open();
+        let expected = read_write_loop(&mut src, &mut dst, chunk);
+        let (expected_bytes, expected_at) = (content(&src), src.stream_position().unwrap());
+
+        let (mut src, mut dst) = open();
+        let opts = CopyOptions::new().buffer_size(buffer_size);
+        let report = run(poll_at_most(
+            opts.copy::<Neutral, _, _>(&mut src, &mut dst),
+            10_000,
+        ))
+        .expect("the copy ends by itself")
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(report.bytes(), expected, "{what}");
+        assert_eq!(report.path(), CopyPath::Buffered, "{what}");
+        assert_eq!(report.kernel_bytes(), 0, "{what}");
+        assert!(content(&src) == expected_bytes, "{what}: the file differs");
+        assert_eq!(src.stream_position().unwrap(), expected_at, "{what}");
+        if data.len() == 12 && at == 0 && buffer_size == DEFAULT_BUFFER_SIZE {
+            assert_eq!(content(&src), b"hello world!hello world!", "{what}");
         }
     }
-    // At the end there is nothing to copy, and nothing to refuse.
+}
+
+/// A strict copy has no kernel path that gives a `read`/`write` loop's answer on one shared
+/// offset: `Unsupported` with the reason, before any byte, the file and its offset untouched.
+#[test]
+fn same_open_file_description_in_strict_mode_is_unsupported() {
     let mut src = file_with(b"hello world!");
-    src.seek(SeekFrom::End(0)).unwrap();
     let mut dst = src.try_clone().unwrap();
-    let report = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
-    assert_eq!(report.bytes(), 0);
+    let err = run(copy_strict::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
+    assert!(
+        err.to_string().contains("one open file description"),
+        "{err}"
+    );
+    assert_eq!(err.delivered(), 0);
+    assert_eq!(src.stream_position().unwrap(), 0);
+    assert_eq!(content(&src), b"hello world!");
 }
 
 #[test]
@@ -546,7 +604,11 @@ fn same_file_with_the_destination_behind_the_source_is_a_forward_move() {
 
 /// A copy that would read the bytes it writes must be refused: it would never reach EOF.
 fn assert_refused_as_same_file(mut src: File, mut dst: File, path: &std::path::Path) {
-    let before = std::fs::metadata(path).unwrap().len();
+    let before = std::fs::read(path).unwrap();
+    let positions = (
+        src.stream_position().unwrap(),
+        dst.stream_position().unwrap(),
+    );
     // Bounded: if the copy were not refused, it would grow the file forever.
     let opts = CopyOptions::new().max_per_poll(64 << 10);
     let result = run(poll_at_most(
@@ -558,12 +620,22 @@ fn assert_refused_as_same_file(mut src: File, mut dst: File, path: &std::path::P
         .expect_err("a copy that feeds itself must be refused");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
     assert!(err.to_string().contains("same file"), "{err}");
+    assert!(err.to_string().contains("never end"), "{err}");
     assert_eq!(err.delivered(), 0);
-    assert_eq!(
-        std::fs::metadata(path).unwrap().len(),
-        before,
-        "nothing written"
+    assert_eq!(err.report().path(), CopyPath::Buffered, "no path ran");
+    assert_eq!(err.report().kernel_bytes(), 0);
+    assert!(
+        std::fs::read(path).unwrap() == before,
+        "the file is byte for byte as it was"
     );
+    let after = (
+        src.stream_position().unwrap(),
+        dst.stream_position().unwrap(),
+    );
+    assert_eq!(after, positions, "the offsets are where they were");
+    // Strict or not, the same refusal.
+    let err = run(copy_strict::<Neutral, _, _>(&mut src, &mut dst)).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
 }
 
 #[test]
@@ -583,6 +655,28 @@ fn same_file_with_the_destination_ahead_of_the_source_is_refused() {
     let mut dst = OpenOptions::new().write(true).open(&path).unwrap();
     dst.seek(SeekFrom::Start(10)).unwrap();
     assert_refused_as_same_file(src, dst, &path);
+}
+
+/// A source at the end of the file reads nothing, wherever the destination writes: an empty
+/// copy, not a refusal.
+#[test]
+fn same_file_with_nothing_left_to_read_is_an_empty_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(100_000);
+    let path = path_with(&dir, "f", &data);
+    for append in [false, true] {
+        let mut src = File::open(&path).unwrap();
+        src.seek(SeekFrom::End(0)).unwrap();
+        let mut dst = OpenOptions::new()
+            .write(true)
+            .append(append)
+            .open(&path)
+            .unwrap();
+        dst.seek(SeekFrom::End(10)).unwrap();
+        let report = run(copy_report::<Neutral, _, _>(&mut src, &mut dst)).unwrap();
+        assert_eq!(report.bytes(), 0, "append {append}");
+        assert!(std::fs::read(&path).unwrap() == data, "append {append}");
+    }
 }
 
 #[test]

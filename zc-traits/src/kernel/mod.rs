@@ -31,9 +31,9 @@
 //! `getsockopt` for a socket), and `fcntl(F_GETFL)` for a regular file destination
 //! (`O_APPEND`). Some copies make more, each to keep a count or a position exact:
 //!
-//! * two regular files: the same-file check (`sys::same_file_refusal`) `fstat`s both ends
-//!   again, for their device and inode, and, only when they are the same file, reads their
-//!   offsets (`lseek`) and the destination's flags;
+//! * two regular files: the same-file check (`sys::same_file`) `fstat`s both ends again, for
+//!   their device and inode, and, only when they are the same file, moves and reads their
+//!   offsets (`lseek`) and reads the destination's flags;
 //! * a copy that falls back to the buffered path (no plan fits, one end has no fd, the kernel
 //!   plans fall back) `fstat`s the end it will read or write at its fd offset once more
 //!   (`is_file_at_offset`, `is_file_sink` in `file_end.rs`), as does the `WriterTo` stage for a

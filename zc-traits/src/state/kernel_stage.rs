@@ -61,12 +61,26 @@ impl CopyState {
         let (src_meta, dst_meta) = (end_kind(&s), end_kind(&d));
         let kinds = (src_meta.kind, dst_meta.kind);
         let both_files = kinds == (sys::Kind::RegularFile, sys::Kind::RegularFile);
-        if let Some(why) = both_files
-            .then(|| sys::same_file_refusal(s.fd(), d.fd(), limit))
-            .flatten()
-        {
-            // A copy that never ends, or one whose result is not a copy.
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        match both_files.then(|| sys::same_file(s.fd(), d.fd(), limit)) {
+            Some(Ok(sys::SameFile::FeedsItself(why))) => {
+                // A copy that would never end: refused before any byte.
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+            }
+            Some(Ok(sys::SameFile::SharedOffset)) => {
+                // The kernel paths would rewrite the bytes in place; a `read`/`write` loop
+                // (tokio's, Go's) gives the answer a user of theirs expects.
+                self.buffer.file_src = is_file_at_offset(src);
+                self.buffer.shared_offset = true;
+                self.file_dst = is_file_sink(dst);
+                return self.fall_back(
+                    "the source and the destination are the same file through one open file \
+                     description (one offset): only a `read`/`write` loop gives a copy's \
+                     answer"
+                        .into(),
+                );
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(sys::SameFile::Apart)) | None => {}
         }
         // A buffered reader's bytes go to a file at its fd, as the buffered path's.
         self.file_dst =

@@ -8,7 +8,7 @@ use super::{CopyState, Stage};
 use crate::endpoint::raw::RawEnd;
 use crate::endpoint::traits::{poll_count, Handoff, Sink, Source};
 use crate::file_end::{is_file_sink, on_file_sink_fd, FileSink};
-use crate::options::{SPLICE_AUTO_BUFFER_SIZE, SPLICE_AUTO_FULL_READS};
+use crate::options::{SHARED_OFFSET_CHUNK, SPLICE_AUTO_BUFFER_SIZE, SPLICE_AUTO_FULL_READS};
 use crate::report::CopyPath;
 use crate::sys;
 
@@ -192,6 +192,10 @@ impl CopyState {
         let len = if self.splice_later.is_some() {
             // Until the copy streams, a buffer the size of HAProxy's.
             SPLICE_AUTO_BUFFER_SIZE.min(self.opts.buffer_size)
+        } else if self.buffer.shared_offset {
+            // One offset for both ends: the chunk decides the file's bytes; take the chunk of
+            // the runtimes' own copies, so the answer is theirs.
+            SHARED_OFFSET_CHUNK.min(self.opts.buffer_size)
         } else {
             self.opts.buffer_size
         };

@@ -194,70 +194,103 @@ pub enum Call {
     Pipe = 3,
 }
 
-/// Why a copy from `src` to `dst` must be refused when both are the same regular file, or
-/// `None` when it may run (different files, or positions that make a correct copy).
+/// What the same-file check says of a copy between two regular files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SameFile {
+    /// Two files, or one file at positions where the copy ends by itself: the usual plans.
+    Apart,
+    /// Both ends are one open file description (`try_clone`, `dup`): one offset, which every
+    /// read and every write moves. A `read`/`write` loop (Go's `io.Copy`,
+    /// `tokio::io::copy`) writes each chunk after itself and reads the next one past it, and
+    /// ends; the kernel paths would rewrite the bytes in place (`std::io::copy`'s answer).
+    /// The copy takes the loop's answer: the buffered path, reading the shared offset with
+    /// `read(2)`.
+    SharedOffset,
+    /// Two opens of one file where the copy would read back the bytes it writes and never
+    /// reach the end: refused, for the reason given.
+    FeedsItself(&'static str),
+}
+
+/// Whether `src` and `dst` are one regular file, and what that means for a copy of at most
+/// `limit` bytes from `src`'s offset ([`SameFile`]).
 ///
-/// * The destination's write position (its end, for `O_APPEND`) is ahead of the source's read
-///   position and inside the bytes the copy may still read (`limit`): the copy would read back
-///   bytes it wrote and never reach EOF. GNU `cat` refuses the same case ("input file is
-///   output file").
-/// * Both ends are one open file description (`try_clone`, `dup`), with bytes to copy: they
-///   share one offset, which every read and every write moves. A `read`/`write` loop (Go's
-///   `io.Copy`, `tokio::io::copy`) then writes each chunk after itself and reads the next
-///   from what it wrote: the file doubles if it fits in one buffer, else it is scrambled; the
-///   kernel paths would rewrite it in place. No answer is a copy, so none is given.
+/// Separate opens (two offsets) feed themselves when the destination writes past the source's
+/// read position, inside the bytes still to read (`limit`), while the source has
+/// bytes left: the copy reads back what it wrote and grows the file until the disk is full.
+/// That is a destination seeked ahead of the source, or one opened with `O_APPEND` (it writes
+/// at the end). GNU `cat` refuses the same cases ("input file is output file"). Other
+/// positions end: at the same position the file is rewritten in place with its own bytes, and
+/// a destination behind the source is a forward move that never overwrites unread bytes.
 ///
-/// Other positions are fine: separate opens at the same position rewrite the file in place,
-/// and a destination behind the source is a forward move that never overwrites unread bytes.
-pub(crate) fn same_file_refusal(
+/// One open file description (one offset) never feeds itself: each write moves the offset the
+/// next read starts from past the bytes written ([`SameFile::SharedOffset`]).
+///
+/// # Errors
+///
+/// Only when the offset probe cannot put the source's offset back (see `shares_offset`).
+pub(crate) fn same_file(
     src: std::os::fd::BorrowedFd<'_>,
     dst: std::os::fd::BorrowedFd<'_>,
     limit: Option<u64>,
-) -> Option<&'static str> {
+) -> std::io::Result<SameFile> {
     use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
     let (Ok(s), Ok(d)) = (fstat(src), fstat(dst)) else {
-        return None;
+        return Ok(SameFile::Apart);
     };
     if (s.st_dev, s.st_ino) != (d.st_dev, d.st_ino)
         || FileType::from_raw_mode(s.st_mode) != FileType::RegularFile
     {
-        return None;
+        return Ok(SameFile::Apart);
     }
-    let read_at = seek(src, SeekFrom::Current(0)).ok()?;
-    if limit != Some(0) && read_at < s.st_size as u64 && shares_offset(src, dst, read_at) {
-        return Some(
-            "the source and the destination are the same file through one open file \
-             description (`try_clone`, `dup`): every byte read would move where the next is \
-             written",
-        );
+    let Ok(read_at) = seek(src, SeekFrom::Current(0)) else {
+        return Ok(SameFile::Apart);
+    };
+    if shares_offset(src, dst, read_at)? {
+        return Ok(SameFile::SharedOffset);
     }
-    let write_at = if fcntl_getfl(dst).is_ok_and(|fl| fl.contains(OFlags::APPEND)) {
+    let appends = fcntl_getfl(dst).is_ok_and(|fl| fl.contains(OFlags::APPEND));
+    let write_at = if appends {
         d.st_size as u64
     } else {
-        seek(dst, SeekFrom::Current(0)).ok()?
+        match seek(dst, SeekFrom::Current(0)) {
+            Ok(at) => at,
+            Err(_) => return Ok(SameFile::Apart),
+        }
     };
-    let feeds_itself =
-        write_at > read_at && limit.is_none_or(|l| read_at.saturating_add(l) > write_at);
-    feeds_itself.then_some(
-        "the source and the destination are the same file, and the destination writes \
-         inside the range still to be read",
-    )
+    let has_more = read_at < s.st_size as u64 && limit != Some(0);
+    let feeds_itself = has_more
+        && write_at > read_at
+        && limit.is_none_or(|l| read_at.saturating_add(l) > write_at);
+    Ok(match (feeds_itself, appends) {
+        (false, _) => SameFile::Apart,
+        (true, true) => SameFile::FeedsItself(
+            "the source and the destination are the same file, and the destination appends \
+             (`O_APPEND`) inside the range still to be read: the copy would read back its own \
+             output and never end",
+        ),
+        (true, false) => SameFile::FeedsItself(
+            "the source and the destination are the same file, and the destination writes \
+             ahead of the source, inside the range still to be read: the copy would read back \
+             its own output and never end",
+        ),
+    })
 }
 
 /// Whether `src` and `dst` share one file offset (one open file description), `src` being at
-/// `at`: moves `src`'s offset by one, reads `dst`'s, and puts `src`'s back.
+/// `at`: moves `src`'s offset by one, reads `dst`'s, and puts `src`'s back. An error is that
+/// of putting it back: the position is then lost, and the copy fails with it.
 fn shares_offset(
     src: std::os::fd::BorrowedFd<'_>,
     dst: std::os::fd::BorrowedFd<'_>,
     at: u64,
-) -> bool {
+) -> std::io::Result<bool> {
     use rustix::fs::{seek, SeekFrom};
     if seek(src, SeekFrom::Start(at + 1)).is_err() {
-        return false;
+        return Ok(false);
     }
     let shared = seek(dst, SeekFrom::Current(0)).is_ok_and(|d| d == at + 1);
-    // The probe must leave the position where it was; if it cannot, refuse the copy.
-    seek(src, SeekFrom::Start(at)).is_err() || shared
+    seek(src, SeekFrom::Start(at))?;
+    Ok(shared)
 }
 
 /// Reads at `fd`'s offset without moving it (`pread`), retrying `EINTR`.
@@ -268,6 +301,19 @@ pub(crate) fn read_at_offset(
     let at = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0))?;
     loop {
         match rustix::io::pread(fd, &mut *buf, at) {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => return r.map_err(Into::into),
+        }
+    }
+}
+
+/// Reads at `fd`'s offset and moves it past the bytes read (`read(2)`), retrying `EINTR`.
+pub(crate) fn read_moving_offset(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> std::io::Result<usize> {
+    loop {
+        match rustix::io::read(fd, &mut *buf) {
             Err(rustix::io::Errno::INTR) => continue,
             r => return r.map_err(Into::into),
         }
