@@ -493,18 +493,19 @@ fn tokio_io_copy_onto_itself(data: &[u8], at: u64, append: bool) -> (u64, Vec<u8
 /// Both ends one open file description (`try_clone`), so one offset: zc gives
 /// `tokio::io::copy`'s answer, run beside it on the same bytes (tokio doubles `hello world!`,
 /// as Go's `io.Copy` does): the same count, the same file. The rest of a file that fits in
-/// tokio's 8 KiB buffer is written once after itself, a longer one chunk by chunk (40,000
-/// bytes: 23,616 copied, the file 47,232); from the end of the file, nothing; with `O_APPEND`
-/// on the description, one chunk appended. zc's path is the buffered one.
+/// tokio's 8 KiB buffer is written once after itself; from the end of the file, nothing; with
+/// `O_APPEND` on the description, one chunk appended. zc's path is the buffered one. (A rest
+/// longer than 8 KiB has no one answer from tokio: its `File` runs each write and the next
+/// read on the blocking pool at once, and under load either may go first, which changes the
+/// count and the bytes; the core's test checks zc's against a sequential loop there.)
 fn same_open_file_description_on_both_ends_copies_as_tokio_io_copy<H: Harness>() {
     let _g = shared();
-    let (small, big) = (pattern(5000), pattern(40_000));
-    let cases: [(&[u8], u64, bool); 6] = [
+    let small = pattern(5000);
+    let cases: [(&[u8], u64, bool); 5] = [
         (b"hello world!", 0, false),
         (b"hello world!", 6, false),
         (b"hello world!", 12, false),
         (&small, 100, false),
-        (&big, 0, false),
         (b"hello world!", 3, true),
     ];
     for (data, at, append) in cases {
@@ -518,13 +519,6 @@ fn same_open_file_description_on_both_ends_copies_as_tokio_io_copy<H: Harness>()
             assert_eq!(
                 (tokio_n, &tokio_file[..]),
                 (12, &b"hello world!hello world!"[..])
-            );
-        }
-        if data.len() == 40_000 {
-            assert_eq!(
-                (tokio_n, tokio_file.len()),
-                (23_616, 47_232),
-                "tokio's own answer"
             );
         }
         let std_file = file_with(data);

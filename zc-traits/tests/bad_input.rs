@@ -520,13 +520,14 @@ fn read_write_loop(src: &mut File, dst: &mut File, chunk: usize) -> u64 {
 /// nothing).
 #[test]
 fn same_open_file_description_on_both_ends_is_a_read_write_loop() {
-    let big = pattern(200_000);
+    let (medium, big) = (pattern(40_000), pattern(200_000));
     // (the file, the source's position, `buffer_size`, `O_APPEND`).
-    let cases: [(&[u8], u64, usize, bool); 7] = [
+    let cases: [(&[u8], u64, usize, bool); 8] = [
         (b"hello world!", 0, DEFAULT_BUFFER_SIZE, false),
         (b"hello world!", 6, DEFAULT_BUFFER_SIZE, false),
         (b"hello world!", 12, DEFAULT_BUFFER_SIZE, false),
         (b"hello world!", 0, 5, false),
+        (&medium, 0, DEFAULT_BUFFER_SIZE, false),
         (&big, 1000, DEFAULT_BUFFER_SIZE, false),
         (&big, 0, 3000, false),
         (b"hello world!", 3, DEFAULT_BUFFER_SIZE, true),
@@ -565,6 +566,10 @@ fn same_open_file_description_on_both_ends_is_a_read_write_loop() {
         assert_eq!(src.stream_position().unwrap(), expected_at, "{what}");
         if data.len() == 12 && at == 0 && buffer_size == DEFAULT_BUFFER_SIZE {
             assert_eq!(content(&src), b"hello world!hello world!", "{what}");
+        }
+        if data.len() == 40_000 {
+            // Chunk by chunk: 8 KiB copied, 8 KiB overwritten, and so on.
+            assert_eq!((report.bytes(), content(&src).len()), (23_616, 47_232));
         }
     }
 }
