@@ -1,5 +1,6 @@
 //! The static file server of every runtime, written once: its command line, its accept loop
-//! and its connection loop, generic over [`Runtime`]. Bodies go out with `zc::copy`
+//! and its connection loop, generic over [`Runtime`]. What each request is answered is
+//! `zc_http`'s ([`zc_http::Root::serve`]); the bodies go out with `zc_http::send_body`
 //! (`sendfile(2)` from the file into the socket), ranges and multipart ranges included.
 //!
 //! Per request it does what it must and no more: `read` the head, `openat2` the file beneath
@@ -8,18 +9,19 @@
 //! `fstat` it once, `send` the head with `MSG_MORE`, `sendfile` the body, `close`.
 
 use std::fmt;
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
-use rustix::io::Errno;
+use zc_http::{Response, Root};
 
-use super::http::{self, HeadError, PathError, Plan, Request, Validators};
+use super::http::{self, HeadError, Request};
 use super::rt::{self, Cli, Clock, Limit, Runtime};
+
+/// What one body sent: its parts' bytes and how they went.
+pub use zc_http::Sent as Body;
 
 /// The read buffer a connection starts with; it grows to [`http::MAX_HEAD`] for a large head.
 const READ: usize = 4096;
@@ -36,6 +38,7 @@ pub const USAGE: &str = "usage: {name} [options]
   --linger SECS            lingering close: drain unread input for at most (default 5)
   --max-ranges N           more ranges in one Range header: answered 200 (default 16)
   --dotfiles               serve files and directories whose name starts with '.'
+  --precompressed          serve NAME.br or NAME.gz for NAME to clients that accept them
   --access-log on|off      one line per response on stderr (default on)
   -h, --help               this text";
 
@@ -60,6 +63,8 @@ pub struct Config {
     pub max_ranges: usize,
     /// Serve names starting with `.`.
     pub dotfiles: bool,
+    /// Serve precompressed siblings (`NAME.br`, `NAME.gz`; nginx `gzip_static`).
+    pub precompressed: bool,
     /// Log each response to stderr (nginx `access_log`).
     pub access_log: bool,
 }
@@ -76,6 +81,7 @@ impl Default for Config {
             linger: Duration::from_secs(5),
             max_ranges: 16,
             dotfiles: false,
+            precompressed: false,
             access_log: true,
         }
     }
@@ -108,6 +114,7 @@ impl Config {
                 "--linger" => config.linger = rt::seconds(&flag, &value()?)?,
                 "--max-ranges" => config.max_ranges = rt::count(&flag, &value()?)?,
                 "--dotfiles" => config.dotfiles = true,
+                "--precompressed" => config.precompressed = true,
                 "--access-log" => {
                     config.access_log = match value()?.as_str() {
                         "on" => true,
@@ -141,30 +148,6 @@ pub fn main<R: Runtime>(name: &str) {
             serve::<R>(listener, site.clone())
         })
     });
-}
-
-/// What one body sent: its parts' bytes and how they went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Body {
-    /// Parts (1, or the ranges of a `multipart/byteranges` body).
-    pub parts: u32,
-    /// File bytes sent, all parts together.
-    pub bytes: u64,
-    /// Of which by a kernel path.
-    pub kernel_bytes: u64,
-    /// The copy path of the first part (and of every part when `kernel_bytes == bytes`).
-    pub path: zc::CopyPath,
-}
-
-impl Body {
-    fn add(&mut self, report: zc::Report) {
-        if self.parts == 0 {
-            self.path = report.path();
-        }
-        self.parts += 1;
-        self.bytes += report.bytes();
-        self.kernel_bytes += report.kernel_bytes();
-    }
 }
 
 /// What one response sent.
@@ -207,8 +190,7 @@ pub type Observer = Arc<dyn Fn(SocketAddr, &Event<'_>) + Send + Sync>;
 /// A served root and its settings, shared by every connection.
 pub struct Site {
     config: Config,
-    root: OwnedFd,
-    root_path: PathBuf,
+    root: Root,
     observer: Option<Observer>,
 }
 
@@ -227,17 +209,16 @@ impl Site {
     ///
     /// The root is not a directory that can be opened.
     pub fn new(config: Config, observer: Option<Observer>) -> io::Result<Site> {
-        let root = rustix::fs::open(
-            &config.root,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| io::Error::new(e.kind(), format!("--root {}: {e}", config.root.display())))?;
-        let root_path = std::fs::canonicalize(&config.root)?;
+        let root = Root::open(&config.root)
+            .map_err(|e| io::Error::new(e.kind(), format!("--root {e}")))?;
+        let options = zc_http::Options::default().max_ranges(config.max_ranges);
+        let mut root = root.dotfiles(config.dotfiles).options(options);
+        if config.precompressed {
+            root = root.precompressed_br().precompressed_gzip();
+        }
         Ok(Site {
             config,
             root,
-            root_path,
             observer,
         })
     }
@@ -258,33 +239,6 @@ impl Site {
                 Event::Closed(None) => {}
             }
         }
-    }
-
-    /// Opens `rel` (relative, from [`http::target_path`]) beneath the root: the kernel's
-    /// `RESOLVE_BENEATH` refuses `..` and symlinks that lead outside it, in one syscall.
-    fn open(&self, rel: &Path) -> Result<OwnedFd, Errno> {
-        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
-        match rustix::fs::openat2(
-            &self.root,
-            rel,
-            flags,
-            Mode::empty(),
-            ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
-        ) {
-            Err(Errno::NOSYS) => self.open_canonical(rel, flags),
-            other => other,
-        }
-    }
-
-    /// [`open`](Site::open) on kernels before 5.6 (no `openat2`): canonicalize, then check
-    /// the prefix.
-    fn open_canonical(&self, rel: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
-        let path = std::fs::canonicalize(self.root_path.join(rel))
-            .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::NOENT))?;
-        if !path.starts_with(&self.root_path) {
-            return Err(Errno::XDEV);
-        }
-        rustix::fs::open(&path, flags, Mode::empty())
     }
 }
 
@@ -327,7 +281,7 @@ pub async fn serve_connection<R: Runtime>(
     let mut clock = Clock::default();
     let mut buf = vec![0; READ];
     let mut filled = 0;
-    let mut head = String::with_capacity(512);
+    let mut head = Vec::with_capacity(512);
     let mut first = true;
     loop {
         // The head: the first request's within --header-timeout of the accept; the next ones
@@ -373,8 +327,8 @@ pub async fn serve_connection<R: Runtime>(
         let (status, head_corked, body) =
             respond::<R>(stream, &mut clock, &mut head, site, &request).await?;
         let sent = Sent {
-            method: request.method,
-            target: request.target,
+            method: request.http.method,
+            target: request.http.target,
             status,
             head_corked,
             body,
@@ -403,21 +357,15 @@ pub async fn serve_connection<R: Runtime>(
 async fn refuse<R: Runtime>(
     stream: &mut R::Stream,
     clock: &mut Clock<R>,
-    head: &mut String,
+    head: &mut Vec<u8>,
     site: &Site,
     peer: SocketAddr,
     err: HeadError,
 ) -> io::Result<()> {
     let status = err.status();
-    http::error_reply(head, status, false, None);
-    rt::send_head::<R>(
-        stream,
-        clock,
-        site.config.send_timeout,
-        head.as_bytes(),
-        false,
-    )
-    .await?;
+    let response = Response::error(http_status(status), false);
+    write_response_head(head, &response, false);
+    rt::send_head::<R>(stream, clock, site.config.send_timeout, head, false).await?;
     let sent = Sent {
         method: "-",
         target: "-",
@@ -429,171 +377,68 @@ async fn refuse<R: Runtime>(
     Ok(())
 }
 
-/// What a target names, once opened.
-enum Found {
-    /// The file, its validators, and its path under the root (for its `Content-Type`).
-    File(std::fs::File, Validators, PathBuf),
-    /// A directory asked for without its trailing slash: 301 to this location.
-    Redirect(String),
-    Error(u16),
+fn http_status(status: u16) -> zc_http::http::StatusCode {
+    zc_http::http::StatusCode::from_u16(status).unwrap_or(zc_http::http::StatusCode::BAD_REQUEST)
 }
 
-fn status_of(errno: Errno) -> u16 {
-    match errno {
-        Errno::ACCESS | Errno::PERM => 403,
-        Errno::NOENT | Errno::NOTDIR | Errno::XDEV | Errno::LOOP | Errno::NAMETOOLONG => 404,
-        _ => 500,
+/// The connection's fields of every response (the representation's are `zc_http`'s).
+fn connection(keep_alive: bool) -> &'static str {
+    if keep_alive {
+        "Server: zc\r\nConnection: keep-alive\r\n"
+    } else {
+        "Server: zc\r\nConnection: close\r\n"
     }
 }
 
-/// Opens what `target` names: a regular file, or a directory's `index.html` (403 when it
-/// has none, as nginx answers without a listing).
-fn find(site: &Site, target: &str) -> Found {
-    let rel = match http::target_path(target, site.config.dotfiles) {
-        Ok(rel) => rel,
-        Err(PathError::BadTarget) => return Found::Error(400),
-        Err(PathError::Traversal | PathError::Hidden) => return Found::Error(404),
-    };
-    let opened = |rel: &Path| -> Result<(OwnedFd, rustix::fs::Stat), Errno> {
-        let fd = site.open(rel)?;
-        let stat = rustix::fs::fstat(&fd)?;
-        Ok((fd, stat))
-    };
-    let mut rel = rel;
-    let (mut fd, mut stat) = match opened(&rel) {
-        Ok(found) => found,
-        Err(errno) => return Found::Error(status_of(errno)),
-    };
-    if FileType::from_raw_mode(stat.st_mode) == FileType::Directory {
-        let (path, query) = target
-            .split_once('?')
-            .map_or((target, None), |(p, q)| (p, Some(q)));
-        if !path.ends_with('/') {
-            let query = query.map_or(String::new(), |q| format!("?{q}"));
-            return Found::Redirect(format!("{path}/{query}"));
-        }
-        rel.push("index.html");
-        (fd, stat) = match opened(&rel) {
-            Ok(found) => found,
-            // No index and no listing: nginx's answer (`autoindex off`) is 403.
-            Err(Errno::NOENT) => return Found::Error(403),
-            Err(errno) => return Found::Error(status_of(errno)),
-        };
+/// `response`'s head into `head` (cleared), and its text body if it has one: an error or a
+/// redirect goes out in one `send`.
+fn write_response_head(head: &mut Vec<u8>, response: &Response, keep_alive: bool) {
+    head.clear();
+    zc_http::write_head(
+        head,
+        response.status,
+        &response.headers,
+        connection(keep_alive),
+    );
+    if let zc_http::Body::Text(text) = &response.body {
+        head.extend_from_slice(text.as_bytes());
     }
-    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
-        return Found::Error(404);
-    }
-    let validators = Validators {
-        mtime: u64::try_from(stat.st_mtime).unwrap_or(0),
-        len: u64::try_from(stat.st_size).unwrap_or(0),
-    };
-    Found::File(std::fs::File::from(fd), validators, rel)
 }
 
 /// Writes one response; returns its status, whether its head was corked, and its body.
 async fn respond<R: Runtime>(
     stream: &mut R::Stream,
     clock: &mut Clock<R>,
-    head: &mut String,
+    head: &mut Vec<u8>,
     site: &Site,
     request: &Request<'_>,
 ) -> io::Result<(u16, bool, Option<Body>)> {
     let config = &site.config;
     let keep_alive = request.keep_alive && !request.has_body;
-    let found = if request.has_body {
+    let mut reply = if request.has_body {
         // These servers do not read request bodies; a body would be taken for the next
         // request. 400, and the connection closes after a lingering close.
-        Found::Error(400)
-    } else if request.method != "GET" && request.method != "HEAD" {
-        Found::Error(405)
+        zc_http::Reply {
+            response: Response::error(
+                zc_http::http::StatusCode::BAD_REQUEST,
+                request.http.is_head(),
+            ),
+            file: None,
+        }
     } else {
-        find(site, request.target)
+        site.root.serve(&request.http)
     };
-    let (mut file, validators, path) = match found {
-        Found::File(file, validators, path) => (file, validators, path),
-        Found::Redirect(location) => {
-            http::error_reply(head, 301, keep_alive, Some(&location));
-            rt::send_head::<R>(stream, clock, config.send_timeout, head.as_bytes(), false).await?;
-            return Ok((301, false, None));
-        }
-        Found::Error(status) => {
-            http::error_reply(head, status, keep_alive, None);
-            rt::send_head::<R>(stream, clock, config.send_timeout, head.as_bytes(), false).await?;
-            return Ok((status, false, None));
-        }
-    };
-    let (status, plan) = http::file_reply(head, request, &path, validators, config.max_ranges);
-    let has_body = !matches!(plan, Plan::HeadOnly);
-    let corked = rt::send_head::<R>(
-        stream,
-        clock,
-        config.send_timeout,
-        head.as_bytes(),
-        has_body,
-    )
-    .await?;
-    let mut body = Body {
-        parts: 0,
-        bytes: 0,
-        kernel_bytes: 0,
-        path: zc::CopyPath::Buffered,
-    };
-    match plan {
-        Plan::HeadOnly => return Ok((status, false, None)),
-        Plan::Body { offset, len } => {
-            let range = send_range::<R>(stream, clock, config, &mut file, offset, len, false);
-            body.add(range.await?);
-        }
-        Plan::Multipart {
-            ranges,
-            boundary,
-            content_type,
-        } => {
-            let mut part = String::new();
-            for (start, end) in ranges {
-                let part_head = http::part_head(
-                    &mut part,
-                    &boundary,
-                    &content_type,
-                    start,
-                    end,
-                    validators.len,
-                );
-                rt::send_head::<R>(
-                    stream,
-                    clock,
-                    config.send_timeout,
-                    part_head.as_bytes(),
-                    true,
-                )
-                .await?;
-                let len = end - start + 1;
-                let range = send_range::<R>(stream, clock, config, &mut file, start, len, true);
-                body.add(range.await?);
-            }
-            let end = http::multipart_end(&mut part, &boundary);
-            rt::send_head::<R>(stream, clock, config.send_timeout, end.as_bytes(), false).await?;
-        }
+    let response = &reply.response;
+    let status = response.status.as_u16();
+    write_response_head(head, response, keep_alive);
+    let reads_file = response.body.reads_file();
+    let corked = rt::send_head::<R>(stream, clock, config.send_timeout, head, reads_file).await?;
+    if !reads_file {
+        return Ok((status, false, None));
     }
-    Ok((status, corked, Some(body)))
-}
-
-/// Sends bytes `offset..offset + len` of `file` by `zc::copy` (`sendfile(2)`), within the send
-/// timeout, from a fresh file (at offset 0) unless `seek`. `exact` turns a file that shrank under us into an error instead of a short body
-/// that would desync the connection.
-async fn send_range<R: Runtime>(
-    stream: &mut R::Stream,
-    clock: &mut Clock<R>,
-    config: &Config,
-    file: &mut std::fs::File,
-    offset: u64,
-    len: u64,
-    seek: bool,
-) -> io::Result<zc::Report> {
-    if seek || offset != 0 {
-        file.seek(SeekFrom::Start(offset))?;
-    }
-    let mut range = zc::Limited::exact(file, len);
-    let copy = async { Ok(zc::copy_report::<R::Rt, _, _>(&mut range, stream).await?) };
-    rt::within::<R, _>(clock, Limit::Idle(config.send_timeout), "send", copy).await
+    // The whole body within --send-timeout of no progress: every part's copy wakes the task
+    // as it goes.
+    let send = zc_http::send_body::<R::Rt, _>(&response.body, reply.file.as_mut(), stream);
+    let body = rt::within::<R, _>(clock, Limit::Idle(config.send_timeout), "send", send).await?;
+    Ok((status, corked, body))
 }

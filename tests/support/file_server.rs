@@ -24,6 +24,11 @@ use crate::common::file_server::{self, Body, Config, Event, Site};
 use crate::common::rt::Runtime;
 use crate::support::curl;
 
+/// zc-http's ported suites (Go's and nginx's file-serving tests), the same table its own
+/// tests run against the library.
+#[path = "../../zc-http/tests/ported/mod.rs"]
+pub mod ported;
+
 /// The size of the big test file: a few MiB and not a multiple of a page.
 pub const BIG: usize = (3 << 20) + 7;
 
@@ -572,6 +577,11 @@ macro_rules! file_server_tests {
         );
 
         #[test]
+        fn ported_http_suites_pass_over_a_socket() {
+            $crate::file_server::ported_http_suites_pass_over_a_socket::<$rt>();
+        }
+
+        #[test]
         fn file_server_keeps_serving_after_running_out_of_fds() {
             let dir = $crate::file_server::one_file_root();
             let args = $crate::file_server::example_args(&dir);
@@ -624,6 +634,65 @@ macro_rules! file_server_tests {
     };
 }
 pub(crate) use file_server_tests;
+
+/// zc-http's ported suites (Go's `TestServeContent`, `ServeFileRangeTests`,
+/// `ParseRangeTests`; nginx-tests' `range.t`, `range_if_range.t`, `not_modified.t`; the
+/// precompressed cases) asked of the example server over real sockets, one connection per
+/// request, GET (and HEAD where the suite asks both); each file body must have gone out by
+/// `sendfile`. The cases that need an entity a file cannot have run against the library only.
+pub fn ported_http_suites_pass_over_a_socket<R: Runtime>() {
+    let fixture = tempfile::tempdir().unwrap();
+    ported::make_root(fixture.path());
+    let cases: Vec<ported::Case> = ported::all()
+        .into_iter()
+        .filter(|case| case.entity.is_none())
+        .collect();
+    let mut settings: Vec<(usize, bool)> = cases
+        .iter()
+        .map(|case| (case.max_ranges, case.precompressed))
+        .collect();
+    settings.sort();
+    settings.dedup();
+    let mut asked = 0;
+    for (max_ranges, precompressed) in settings {
+        let server = Server::start::<R>(|config| {
+            config.root = fixture.path().to_owned();
+            config.max_ranges = max_ranges;
+            config.precompressed = precompressed;
+        });
+        let mine = cases
+            .iter()
+            .filter(|c| (c.max_ranges, c.precompressed) == (max_ranges, precompressed));
+        for case in mine {
+            let methods: &[&str] = if case.head_too {
+                &["GET", "HEAD"]
+            } else {
+                &["GET"]
+            };
+            for &method in methods {
+                let mut request = format!(
+                    "{method} {} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n",
+                    case.target
+                );
+                for &(name, value) in case.headers {
+                    request.push_str(&format!("{name}: {}\r\n", case.fill(value)));
+                }
+                request.push_str("\r\n");
+                let reply =
+                    ported::Reply::parse(&server.exchange(request.as_bytes()), method == "HEAD");
+                ported::check(case, method, &reply);
+                let sent = server.next_responses();
+                assert_eq!(sent.len(), 1, "{}", case.name);
+                if !reply.body.is_empty() && reply.status / 100 == 2 {
+                    let body = sent[0].body.expect("a file body");
+                    assert_eq!(body.path, CopyPath::Sendfile, "{}", case.name);
+                }
+                asked += 1;
+            }
+        }
+    }
+    assert!(asked > 100, "{asked} requests");
+}
 
 /// A head sent one byte at a time never completes; the whole-head deadline closes it, where
 /// a per-read timeout would be restarted by each byte.

@@ -101,6 +101,11 @@ mod response;
 mod root;
 mod send;
 
+/// The `http` crate this one speaks ([`StatusCode`](http::StatusCode),
+/// [`HeaderName`](http::HeaderName), [`HeaderValue`](http::HeaderValue)), re-exported so a
+/// server names the same version.
+pub use http;
+
 pub use encoding::{negotiate, Encoding};
 pub use head::write_head;
 pub use request::Request;
