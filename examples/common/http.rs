@@ -126,7 +126,8 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadErr
         ));
     }
     // Absolute form (`GET http://host/path HTTP/1.1`): the authority stands for `Host`.
-    let scheme = target.find("://").filter(|&i| {
+    let absolute = !target.starts_with('/');
+    let scheme = absolute.then(|| target.find("://")).flatten().filter(|&i| {
         target[..i].eq_ignore_ascii_case("http") || target[..i].eq_ignore_ascii_case("https")
     });
     if let Some(i) = scheme {

@@ -10,8 +10,19 @@ use http::StatusCode;
 /// (field names are case-insensitive; this is for people reading the head).
 fn push_name(out: &mut Vec<u8>, name: &HeaderName) {
     let name = name.as_str();
-    if name == "etag" {
-        out.extend_from_slice(b"ETag");
+    let known: &[u8] = match name {
+        "content-type" => b"Content-Type",
+        "content-length" => b"Content-Length",
+        "last-modified" => b"Last-Modified",
+        "etag" => b"ETag",
+        "accept-ranges" => b"Accept-Ranges",
+        "content-range" => b"Content-Range",
+        "content-encoding" => b"Content-Encoding",
+        "vary" => b"Vary",
+        _ => b"",
+    };
+    if !known.is_empty() {
+        out.extend_from_slice(known);
         return;
     }
     let mut upper = true;

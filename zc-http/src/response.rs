@@ -60,7 +60,7 @@ impl Entity {
         Entity {
             len,
             mtime: Some(mtime),
-            etag: Some(ascii(format!("\"{mtime:x}-{len:x}\""))),
+            etag: Some(value(format_args!("\"{mtime:x}-{len:x}\""))),
             content_type,
             encoding: Encoding::Identity,
             vary: false,
@@ -291,6 +291,35 @@ fn text_response(status: StatusCode, head: bool) -> Response {
 /// assert_eq!(zc_http::content_type("noext".as_ref()), "application/octet-stream");
 /// ```
 pub fn content_type(path: &Path) -> HeaderValue {
+    use std::os::unix::ffi::OsStrExt;
+    thread_local! {
+        /// The last extensions looked up (the table's binary search, case-insensitive, is
+        /// the dearest step of a small file's answer in user space).
+        static RECENT: std::cell::RefCell<Vec<(Vec<u8>, HeaderValue)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    const RECENT_MAX: usize = 16;
+    let extension = path.extension().map_or(&b""[..], |e| e.as_bytes());
+    let hit = RECENT.with(|recent| {
+        let recent = recent.borrow();
+        let found = recent.iter().find(|(e, _)| e == extension);
+        found.map(|(_, value)| value.clone())
+    });
+    if let Some(value) = hit {
+        return value;
+    }
+    let value = guess_content_type(path);
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if recent.len() == RECENT_MAX {
+            recent.remove(0);
+        }
+        recent.push((extension.to_vec(), value.clone()));
+    });
+    value
+}
+
+fn guess_content_type(path: &Path) -> HeaderValue {
     let Some(mime) = mime_guess::from_path(path).first_raw() else {
         return HeaderValue::from_static("application/octet-stream");
     };
@@ -300,15 +329,37 @@ pub fn content_type(path: &Path) -> HeaderValue {
         "text/css" => HeaderValue::from_static("text/css; charset=utf-8"),
         "text/plain" => HeaderValue::from_static("text/plain; charset=utf-8"),
         "text/javascript" => HeaderValue::from_static("text/javascript; charset=utf-8"),
-        text if text.starts_with("text/") => ascii(format!("{text}; charset=utf-8")),
+        text if text.starts_with("text/") => value(format_args!("{text}; charset=utf-8")),
         other => HeaderValue::from_static(other),
     }
 }
 
-/// A header value made of ASCII this crate formatted (digits, hex, HTTP dates, MIME types):
-/// never a control character, so never refused.
-fn ascii(value: String) -> HeaderValue {
-    HeaderValue::try_from(value).expect("a header value of visible ASCII")
+/// A header value made of ASCII this crate formats (digits, hex, HTTP dates, MIME types):
+/// never a control character, so never refused. Formatted on the stack and copied once: one
+/// allocation per value, on the path of every request.
+fn value(args: std::fmt::Arguments<'_>) -> HeaderValue {
+    struct Stack {
+        buf: [u8; 96],
+        len: usize,
+    }
+    impl std::fmt::Write for Stack {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let end = self.len + s.len();
+            let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+            slot.copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+    let mut stack = Stack {
+        buf: [0; 96],
+        len: 0,
+    };
+    let bytes = match stack.write_fmt(args) {
+        Ok(()) => HeaderValue::from_bytes(&stack.buf[..stack.len]),
+        Err(_) => HeaderValue::try_from(args.to_string()),
+    };
+    bytes.expect("a header value of visible ASCII")
 }
 
 /// Makes every multipart boundary of the process different (nginx's counter).
@@ -375,7 +426,7 @@ pub fn respond(request: &Request<'_>, entity: &Entity, options: &Options) -> Res
     let (status, body) = match ranges {
         Ranges::Unsatisfiable => {
             let mut response = Response::error(StatusCode::RANGE_NOT_SATISFIABLE, head);
-            let all = ascii(format!("bytes */{}", entity.len));
+            let all = value(format_args!("bytes */{}", entity.len));
             response.headers.push((header::CONTENT_RANGE, all));
             push_vary(&mut response.headers, entity);
             return response;
@@ -393,14 +444,15 @@ pub fn respond(request: &Request<'_>, entity: &Entity, options: &Options) -> Res
             let (offset, len) = ranges[0];
             headers.push((header::CONTENT_TYPE, entity.content_type.clone()));
             headers.push((header::CONTENT_LENGTH, HeaderValue::from(len)));
-            let content_range = content_range(offset, len, entity.len);
-            headers.push((header::CONTENT_RANGE, ascii(content_range)));
+            let range = value(format_args!("{}", ContentRange(offset, len, entity.len)));
+            headers.push((header::CONTENT_RANGE, range));
             (StatusCode::PARTIAL_CONTENT, Body::File { offset, len })
         }
         Ranges::Partial(ranges) => {
             let multipart = multipart(&ranges, entity);
-            let content_type = format!("multipart/byteranges; boundary={}", multipart.boundary);
-            headers.push((header::CONTENT_TYPE, ascii(content_type)));
+            let boundary = &multipart.boundary;
+            let content_type = value(format_args!("multipart/byteranges; boundary={boundary}"));
+            headers.push((header::CONTENT_TYPE, content_type));
             headers.push((header::CONTENT_LENGTH, HeaderValue::from(multipart.len())));
             (StatusCode::PARTIAL_CONTENT, Body::Multipart(multipart))
         }
@@ -426,8 +478,9 @@ pub fn respond(request: &Request<'_>, entity: &Entity, options: &Options) -> Res
 }
 
 fn push_validators(headers: &mut Vec<(HeaderName, HeaderValue)>, entity: &Entity) {
-    if let Some(date) = entity.last_modified() {
-        headers.push((header::LAST_MODIFIED, ascii(date)));
+    if let Some(mtime) = entity.mtime {
+        let date = httpdate::HttpDate::from(UNIX_EPOCH + Duration::from_secs(mtime));
+        headers.push((header::LAST_MODIFIED, value(format_args!("{date}"))));
     }
     if let Some(etag) = &entity.etag {
         headers.push((header::ETAG, etag.clone()));
@@ -441,8 +494,14 @@ fn push_vary(headers: &mut Vec<(HeaderName, HeaderValue)>, entity: &Entity) {
     }
 }
 
-fn content_range(offset: u64, len: u64, total: u64) -> String {
-    format!("bytes {offset}-{}/{total}", offset + len - 1)
+/// `Content-Range` of `len` bytes at `offset` of `total`: `bytes 0-4/8`.
+struct ContentRange(u64, u64, u64);
+
+impl std::fmt::Display for ContentRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ContentRange(offset, len, total) = *self;
+        write!(f, "bytes {offset}-{}/{total}", offset + len - 1)
+    }
 }
 
 /// The parts of a `multipart/byteranges` body of `ranges` (nginx's layout: each part head
@@ -462,7 +521,7 @@ fn multipart(ranges: &[(u64, u64)], entity: &Entity) -> Multipart {
             let _ = write!(
                 head,
                 "\r\n--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: {}\r\n\r\n",
-                content_range(offset, len, entity.len)
+                ContentRange(offset, len, entity.len)
             );
             Part { head, offset, len }
         })

@@ -140,11 +140,17 @@ fn target_path(target: &str, dotfiles: bool) -> Result<PathBuf, PathError> {
     if !path.starts_with('/') {
         return Err(PathError::BadTarget);
     }
-    let decoded = percent_decode(path).ok_or(PathError::BadTarget)?;
+    // Most targets have no escape: no decoded copy for them.
+    let decoded = if path.contains('%') {
+        std::borrow::Cow::Owned(percent_decode(path).ok_or(PathError::BadTarget)?)
+    } else {
+        std::borrow::Cow::Borrowed(path.as_bytes())
+    };
     if decoded.contains(&0) {
         return Err(PathError::BadTarget);
     }
-    let mut out = PathBuf::from(".");
+    let mut out = PathBuf::with_capacity(decoded.len() + 2);
+    out.push(".");
     for segment in decoded.split(|&b| b == b'/') {
         match segment {
             b"" | b"." => {}
