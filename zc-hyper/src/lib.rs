@@ -51,6 +51,7 @@ mod body;
 mod io;
 mod observe;
 mod serve;
+mod serve_dir;
 mod stats;
 mod token;
 
@@ -58,4 +59,5 @@ pub use body::{BodyReport, Delivery, UserSpace, ZcBody};
 pub use io::{Stream, ZcIo};
 pub use observe::{Completed, ObserveFuture, ObservedBody, ResponseHook, ZcService};
 pub use serve::{serve, Serve, ServeFuture, WithGracefulShutdown};
+pub use serve_dir::ServeDir;
 pub use stats::{counters, Counters};
