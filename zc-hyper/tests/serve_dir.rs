@@ -131,7 +131,8 @@ async fn a_hundred_pipelined_requests_get_their_exact_replies() {
     let tree = Tree::new(&FILES);
     let (addr, log) = support::serve(app(&tree)).await;
     let mut client = Client::connect(addr).await;
-    let requests: Vec<(&str, &str, Vec<(&str, &str)>)> = (0..100)
+    type Request = (&'static str, &'static str, Vec<(&'static str, &'static str)>);
+    let requests: Vec<Request> = (0..100)
         .map(|i| match i % 6 {
             0 => ("GET", "/small.txt", vec![]),
             1 => ("GET", "/big.bin", vec![]),
