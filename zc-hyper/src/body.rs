@@ -39,7 +39,7 @@ use http_body::{Frame, SizeHint};
 use rustix::io::{Errno, ReadWriteFlags};
 
 use crate::stats;
-use crate::token::{self, REGION};
+use crate::token::{self, MAX_TOKEN};
 
 /// The largest frame the body reads in user space (tower-http's `ServeDir` reads 64 KiB too).
 const READ_CHUNK: u64 = 64 << 10;
@@ -141,7 +141,12 @@ impl BodyReport {
 
 impl fmt::Display for BodyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} file bytes by {}", self.sendfile_bytes + self.user_bytes, self.path())?;
+        write!(
+            f,
+            "{} file bytes by {}",
+            self.sendfile_bytes + self.user_bytes,
+            self.path()
+        )?;
         if let Some(reason) = self.reason {
             write!(f, " ({reason})")?;
         }
@@ -240,7 +245,11 @@ impl BodyShared {
 
     /// Arms the body if the response the observer is about to hand to hyper is the one the
     /// body was attached to and the body has not started; otherwise records why not.
-    pub(crate) fn try_arm(&self, parts: &http::response::Parts, refused: Option<UserSpace>) -> bool {
+    pub(crate) fn try_arm(
+        &self,
+        parts: &http::response::Parts,
+        refused: Option<UserSpace>,
+    ) -> bool {
         let mut state = self.lock();
         if state.mode != Mode::Unarmed || self.file_bytes == 0 {
             return false;
@@ -343,7 +352,9 @@ impl BodyShared {
                 };
                 state.remaining -= bytes.len() as u64;
                 if armed {
-                    state.unconfirmed.push_back((bytes.as_ptr() as usize, bytes.len()));
+                    state
+                        .unconfirmed
+                        .push_back((bytes.as_ptr() as usize, bytes.len()));
                 }
                 Step::Frame(bytes)
             }
@@ -351,7 +362,7 @@ impl BodyShared {
                 let (frame, id) = token::identity_token();
                 state.pending = Some(Pending {
                     id,
-                    len: len.min(REGION as u64),
+                    len: len.min(MAX_TOKEN as u64),
                 });
                 Step::Frame(frame)
             }

@@ -61,6 +61,8 @@ const IOV_MAX: usize = 1024;
 
 /// A file range committed to the connection, in the order hyper will write it.
 pub(crate) struct FileToken {
+    /// Where hyper's slice of the token region starts.
+    pub(crate) offset: usize,
     pub(crate) len: usize,
     pub(crate) start: u64,
     pub(crate) body: Arc<BodyShared>,
@@ -119,8 +121,12 @@ impl ConnShared {
         }
     }
 
-    fn front_len(&self) -> Option<usize> {
-        self.lock().tokens.front().map(|token| token.len)
+    /// The front token's place in the region.
+    fn front(&self) -> Option<(usize, usize)> {
+        self.lock()
+            .tokens
+            .front()
+            .map(|token| (token.offset, token.len))
     }
 
     fn has_tokens(&self) -> bool {
@@ -136,12 +142,7 @@ pub trait Stream: sealed::Sealed + Send + 'static {
     #[doc(hidden)]
     type ReadHalf: AsyncRead + Unpin + Send + 'static;
     #[doc(hidden)]
-    type WriteHalf: AsyncWrite
-        + zc::Sink<zc::Tokio>
-        + Readiness<zc::Tokio>
-        + Unpin
-        + Send
-        + 'static;
+    type WriteHalf: AsyncWrite + zc::Sink<zc::Tokio> + Readiness<zc::Tokio> + Unpin + Send + 'static;
     #[doc(hidden)]
     fn split(self) -> (Self::ReadHalf, Self::WriteHalf);
 }
@@ -235,8 +236,7 @@ impl<S: Stream> Conn<S> {
         offset: usize,
         len: usize,
     ) -> Poll<io::Result<()>> {
-        let front = self.shared.front_len();
-        if front != Some(len) || offset != 0 {
+        if self.shared.front() != Some((offset, len)) {
             return Poll::Ready(Err(abort(
                 "a file token reached the connection out of order, split, or not from zc",
             )));
@@ -282,7 +282,11 @@ impl<S: Stream> Conn<S> {
         let (file, start, len) = {
             let state = self.shared.lock();
             let token = state.tokens.front().expect("checked by the caller");
-            let file = token.body.file().expect("a token's body has a file").clone();
+            let file = token
+                .body
+                .file()
+                .expect("a token's body has a file")
+                .clone();
             (file, token.start, token.len as u64)
         };
         if file.pos.load(Ordering::Relaxed) != start {
@@ -392,9 +396,14 @@ impl<S: Stream> AsyncWrite for Conn<S> {
                 .position(|s| matches!(token::place(s), Place::Inside { .. }))
                 .map_or(bufs.len(), |n| i + n);
             let token_follows = end < bufs.len();
-            if !token_follows && this.shared.has_tokens() {
-                let e = abort("a write without the file token hyper was given (a copy of it?)");
-                return this.fail(written, e);
+            // With tokens outstanding, these bytes must come before the front one, and the
+            // slice after them must be it: checked before a byte of them is sent.
+            if let Some(front) = this.shared.front() {
+                let next = bufs.get(end).map(|s| (token::place(s), s.len()));
+                if next != Some((Place::Inside { offset: front.0 }, front.1)) {
+                    let e = abort("a write without the file token hyper was given (a copy of it?)");
+                    return this.fail(written, e);
+                }
             }
             if !this.shared.is_verified() {
                 this.shared.check_probes(&bufs[i..end]);

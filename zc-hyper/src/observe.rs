@@ -337,13 +337,15 @@ impl<B: Body<Data = Bytes>> Body for ObservedBody<B> {
                 Verdict::Forward => return Poll::Ready(Some(Ok(Frame::data(data)))),
                 Verdict::Commit { start, len } => {
                     let len = len as usize;
+                    let (frame, offset) = token::file_token(len);
                     this.conn.push_token(FileToken {
+                        offset,
                         len,
                         start,
                         body: shared.clone(),
                         _log: this.log.clone(),
                     });
-                    return Poll::Ready(Some(Ok(Frame::data(token::file_token(len)))));
+                    return Poll::Ready(Some(Ok(Frame::data(frame))));
                 }
             }
         }

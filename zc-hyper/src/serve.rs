@@ -97,7 +97,10 @@ impl<S> Serve<S> {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        WithGracefulShutdown { serve: self, signal }
+        WithGracefulShutdown {
+            serve: self,
+            signal,
+        }
     }
 
     /// The listener's address.
@@ -193,7 +196,13 @@ where
             },
             () = signal.as_mut() => break,
         };
-        let conn = connection(&builder, stream, peer, serve.app.clone(), serve.hook.clone());
+        let conn = connection(
+            &builder,
+            stream,
+            peer,
+            serve.app.clone(),
+            serve.hook.clone(),
+        );
         tokio::spawn(graceful.watch(conn));
     }
     drop(serve.listener);

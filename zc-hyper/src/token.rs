@@ -1,9 +1,11 @@
 //! The two kinds of token, both slices of one process-wide region of zeros that is never
 //! written (nor, on the zero-copy path, read):
 //!
-//! * a **file token** is a non-empty slice `region[..len]` that stands for `len` bytes of a
-//!   file range: the observer hands it to hyper as a data frame, hyper queues it uncopied,
-//!   and the connection recognises it by its address and sends the range with `sendfile`;
+//! * a **file token** is a non-empty slice `region[k..k + len]` that stands for `len` bytes
+//!   of a file range: the observer hands it to hyper as a data frame, hyper queues it
+//!   uncopied, and the connection recognises it by its address (`k` turns over 4096 values,
+//!   so consecutive tokens differ even with equal lengths) and sends the range with
+//!   `sendfile`;
 //! * an **identity token** is an empty slice `region[k..k]`, which a [`ZcBody`] yields to ask
 //!   "may this range go zero-copy?": an empty frame carries no byte, so whatever a layer does
 //!   with it, it has consumed nothing; and its address (`bytes` keeps the pointer of an empty
@@ -22,21 +24,29 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-/// The region's size: the largest file token, so file ranges are sent in tokens of at most
-/// this many bytes.
+/// The region's size.
 pub(crate) const REGION: usize = 64 << 20;
+
+/// File tokens start at one of this many offsets, in turn, so two tokens outstanding on a
+/// connection differ by their address even when their lengths are equal.
+const STARTS: usize = 4096;
+
+/// The largest file token: file ranges are sent in tokens of at most this many bytes.
+pub(crate) const MAX_TOKEN: usize = REGION - STARTS;
 
 static ZEROS: OnceLock<&'static [u8]> = OnceLock::new();
 static NEXT_IDENTITY: AtomicUsize = AtomicUsize::new(0);
+static NEXT_START: AtomicUsize = AtomicUsize::new(0);
 
 fn region() -> &'static [u8] {
     ZEROS.get_or_init(|| Box::leak(vec![0u8; REGION].into_boxed_slice()))
 }
 
-/// A file token of `len` bytes (`0 < len <= REGION`).
-pub(crate) fn file_token(len: usize) -> Bytes {
-    debug_assert!(len > 0 && len <= REGION);
-    Bytes::from_static(&region()[..len])
+/// A file token of `len` bytes (`0 < len <= MAX_TOKEN`), and its offset in the region.
+pub(crate) fn file_token(len: usize) -> (Bytes, usize) {
+    debug_assert!(len > 0 && len <= MAX_TOKEN);
+    let offset = NEXT_START.fetch_add(1, Ordering::Relaxed) % STARTS;
+    (Bytes::from_static(&region()[offset..offset + len]), offset)
 }
 
 /// Where a slice lies relative to the region.
@@ -92,9 +102,22 @@ mod tests {
 
     #[test]
     fn file_tokens_lie_in_the_region_and_nothing_else_does() {
-        let token = file_token(4096);
-        assert_eq!(place(&token), Place::Inside { offset: 0 });
-        assert_eq!(place(&token[100..]), Place::Inside { offset: 100 });
+        let (token, offset) = file_token(4096);
+        assert_eq!(place(&token), Place::Inside { offset });
+        assert_eq!(
+            place(&token[100..]),
+            Place::Inside {
+                offset: offset + 100
+            }
+        );
+        let (next, next_offset) = file_token(4096);
+        assert_ne!(offset, next_offset);
+        assert_eq!(
+            place(&next),
+            Place::Inside {
+                offset: next_offset
+            }
+        );
         assert_eq!(place(&[0u8; 16]), Place::Outside);
         assert_eq!(place(&token[..0]), Place::Outside);
     }

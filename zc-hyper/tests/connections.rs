@@ -20,13 +20,17 @@ fn app(tree: &Tree) -> axum::Router {
 }
 
 /// Serves `app` with hyper's HTTP/1 builder as `configure` sets it, over ZcIo.
-async fn serve_http1(app: axum::Router, configure: fn(&mut hyper::server::conn::http1::Builder)) -> (SocketAddr, Log) {
+async fn serve_http1(
+    app: axum::Router,
+    configure: fn(&mut hyper::server::conn::http1::Builder),
+) -> (SocketAddr, Log) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let log = Log::default();
     let hook_log = log.clone();
-    let hook: zc_hyper::ResponseHook =
-        std::sync::Arc::new(move |c: &zc_hyper::Completed| hook_log.0.lock().unwrap().push(c.clone()));
+    let hook: zc_hyper::ResponseHook = std::sync::Arc::new(move |c: &zc_hyper::Completed| {
+        hook_log.0.lock().unwrap().push(c.clone())
+    });
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
@@ -71,7 +75,10 @@ async fn flattened_writes_are_never_proven_and_get_exact_bytes() {
         for completed in log.wait(3).await {
             let file = completed.file.unwrap();
             assert_eq!(file.sendfile_bytes(), 0, "{completed}");
-            assert_eq!(file.user_space_reason(), Some(UserSpace::ConnectionUnproven));
+            assert_eq!(
+                file.user_space_reason(),
+                Some(UserSpace::ConnectionUnproven)
+            );
         }
     }
 }
@@ -151,7 +158,12 @@ async fn a_body_that_ends_early_closes_the_connection_after_exact_bytes() {
     let tree = Tree::new(&[("big.bin", 3 << 20), ("small.bin", 100)]);
     let app = app(&tree).layer(axum::middleware::map_response(
         |res: axum::response::Response| async move {
-            res.map(|body| axum::body::Body::new(Cut { inner: Some(body), left: 2 }))
+            res.map(|body| {
+                axum::body::Body::new(Cut {
+                    inner: Some(body),
+                    left: 2,
+                })
+            })
         },
     ));
     let (addr, _log) = support::serve(app).await;
@@ -167,14 +179,20 @@ async fn a_body_that_ends_early_closes_the_connection_after_exact_bytes() {
         };
         client.send("GET", "/big.bin", &[range]).await;
         let mut wire = Vec::new();
-        tokio::time::timeout(Duration::from_secs(20), client.stream.read_to_end(&mut wire))
-            .await
-            .expect("the server closes the connection")
-            .unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            client.stream.read_to_end(&mut wire),
+        )
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
         // hyper may drop what it queued when the body fails: what arrived, if anything,
         // is the head and a prefix of the body.
         let Some(head_end) = wire.windows(4).position(|w| w == b"\r\n\r\n") else {
-            assert!(wire.is_empty() || wire.starts_with(b"HTTP/1.1 20"), "{wire:?}");
+            assert!(
+                wire.is_empty() || wire.starts_with(b"HTTP/1.1 20"),
+                "{wire:?}"
+            );
             continue;
         };
         let mut body = &wire[head_end + 4..];
@@ -189,6 +207,9 @@ async fn a_body_that_ends_early_closes_the_connection_after_exact_bytes() {
         } else {
             assert!(body.len() < 3 << 20, "the body is cut short");
         }
-        assert!(body == &tree.bytes("big.bin")[..body.len()], "a prefix of the file");
+        assert!(
+            body == &tree.bytes("big.bin")[..body.len()],
+            "a prefix of the file"
+        );
     }
 }

@@ -112,23 +112,30 @@ impl http_body::Body for Meddled {
 }
 
 fn meddling(tree: &Tree, how: Meddle) -> axum::Router {
-    app(tree).layer(axum::middleware::map_response(move |res: Response| async move {
-        res.map(|inner| {
-            Body::new(Meddled {
-                inner,
-                how,
-                seen: 0,
-                held: None,
-                ended: false,
-                yielded: false,
+    app(tree).layer(axum::middleware::map_response(
+        move |res: Response| async move {
+            res.map(|inner| {
+                Body::new(Meddled {
+                    inner,
+                    how,
+                    seen: 0,
+                    held: None,
+                    ended: false,
+                    yielded: false,
+                })
             })
-        })
-    }))
+        },
+    ))
 }
 
 /// Requests each file three times on one connection; checks every byte; returns the
 /// reports of the responses after the first (the first of a connection is its probe).
-async fn fetch_all(app: axum::Router, tree: &Tree, names: &[&str], headers: &[&str]) -> Vec<zc_hyper::BodyReport> {
+async fn fetch_all(
+    app: axum::Router,
+    tree: &Tree,
+    names: &[&str],
+    headers: &[&str],
+) -> Vec<zc_hyper::BodyReport> {
     let (addr, log) = support::serve(app).await;
     let mut client = Client::connect(addr).await;
     let mut n = 0;
@@ -155,7 +162,11 @@ async fn fetch_all(app: axum::Router, tree: &Tree, names: &[&str], headers: &[&s
     log[1..].iter().map(|c| c.file.unwrap()).collect()
 }
 
-const FILES: [(&str, usize); 3] = [("small.bin", 1000), ("mid.bin", 200_000), ("big.bin", 3 << 20)];
+const FILES: [(&str, usize); 3] = [
+    ("small.bin", 1000),
+    ("mid.bin", 200_000),
+    ("big.bin", 3 << 20),
+];
 const NAMES: [&str; 3] = ["small.bin", "mid.bin", "big.bin"];
 
 #[tokio::test]
@@ -201,7 +212,8 @@ async fn a_layer_pending_on_a_token_gets_the_bytes_in_user_space() {
 #[tokio::test]
 async fn compression_gets_the_bytes_and_identity_keeps_sendfile() {
     let tree = Tree::new(&FILES);
-    let compressed = |tree: &Tree| app(tree).layer(tower_http::compression::CompressionLayer::new());
+    let compressed =
+        |tree: &Tree| app(tree).layer(tower_http::compression::CompressionLayer::new());
     let gzip = ["Accept-Encoding: gzip"];
     let reports = fetch_all(compressed(&tree), &tree, &NAMES, &gzip).await;
     for report in reports {

@@ -8,7 +8,6 @@
 //! time) test the decision alone and stay in zc_http's own run.
 
 #[path = "../../zc-http/tests/ported/mod.rs"]
-#[allow(dead_code)]
 mod ported;
 mod support;
 
@@ -57,10 +56,17 @@ async fn run(cases: &[Case]) {
                     .map(|&(name, value)| format!("{name}: {}", case.fill(value)))
                     .collect();
                 let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                let methods: &[&str] = if case.head_too { &["GET", "HEAD"] } else { &["GET"] };
+                let methods: &[&str] = if case.head_too {
+                    &["GET", "HEAD"]
+                } else {
+                    &["GET"]
+                };
                 for method in methods {
                     client.send(method, case.target, &headers).await;
-                    let reply = client.read(*method == "HEAD").await.expect("a whole response");
+                    let reply = client
+                        .read(*method == "HEAD")
+                        .await
+                        .expect("a whole response");
                     let reply = ported::Reply {
                         status: reply.status,
                         headers: reply.headers,

@@ -74,7 +74,13 @@ async fn clients_vanishing_at_random_points_leak_nothing_and_the_server_serves_o
         assert!(reply.body == tree.bytes("big.bin"));
     }
     let log = log.wait(n + 2).await;
-    let last = log.iter().rev().find(|c| c.peer.is_some_and(|p| p.port() == client.stream.local_addr().unwrap().port()) && c.file.is_some_and(|f| f.sendfile_bytes() > 0));
-    assert!(last.is_some(), "no sendfile response on the last connection");
+    let last = log.iter().rev().find(|c| {
+        c.peer
+            .is_some_and(|p| p.port() == client.stream.local_addr().unwrap().port())
+            && c.file.is_some_and(|f| f.sendfile_bytes() > 0)
+    });
+    assert!(
+        last.is_some(),
+        "no sendfile response on the last connection"
+    );
 }
-

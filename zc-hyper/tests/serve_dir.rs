@@ -32,7 +32,8 @@ async fn expected(
     zc_http::send_body::<zc::Neutral, _>(&reply.response.body, reply.file.as_mut(), &mut body)
         .await
         .unwrap();
-    if let (zc_http::Body::Multipart(multipart), Some(boundary)) = (&reply.response.body, boundary) {
+    if let (zc_http::Body::Multipart(multipart), Some(boundary)) = (&reply.response.body, boundary)
+    {
         body = replace(&body, multipart.boundary.as_bytes(), boundary.as_bytes());
     }
     (reply.response.status.as_u16(), body)
@@ -68,14 +69,26 @@ fn lines(headers: &[(&str, &str)]) -> Vec<String> {
     headers.iter().map(|(n, v)| format!("{n}: {v}")).collect()
 }
 
-async fn check(client: &mut Client, tree: &Tree, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+async fn check(
+    client: &mut Client,
+    tree: &Tree,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
     let lines = lines(headers);
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     client.send(method, target, &lines).await;
-    let reply = client.read(method == "HEAD").await.expect("a whole response");
+    let reply = client
+        .read(method == "HEAD")
+        .await
+        .expect("a whole response");
     let (status, body) = expected(tree, method, target, headers, boundary(&reply)).await;
     assert_eq!(reply.status, status, "{method} {target} {headers:?}");
-    assert!(reply.body == body, "{method} {target} {headers:?}: wrong bytes");
+    assert!(
+        reply.body == body,
+        "{method} {target} {headers:?}: wrong bytes"
+    );
     reply
 }
 
@@ -99,7 +112,10 @@ async fn ranges_and_multipart_go_by_sendfile_with_exact_bytes() {
         if reply.status == 206 {
             assert!(
                 reply.header("content-range").is_some()
-                    || reply.header("content-type").unwrap().starts_with("multipart/byteranges"),
+                    || reply
+                        .header("content-type")
+                        .unwrap()
+                        .starts_with("multipart/byteranges"),
             );
         }
     }
@@ -131,7 +147,11 @@ async fn a_hundred_pipelined_requests_get_their_exact_replies() {
     let tree = Tree::new(&FILES);
     let (addr, log) = support::serve(app(&tree)).await;
     let mut client = Client::connect(addr).await;
-    type Request = (&'static str, &'static str, Vec<(&'static str, &'static str)>);
+    type Request = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+    );
     let requests: Vec<Request> = (0..100)
         .map(|i| match i % 6 {
             0 => ("GET", "/small.txt", vec![]),
@@ -155,7 +175,10 @@ async fn a_hundred_pipelined_requests_get_their_exact_replies() {
         .await
         .unwrap();
     for (method, target, headers) in &requests {
-        let reply = client.read(*method == "HEAD").await.expect("a whole response");
+        let reply = client
+            .read(*method == "HEAD")
+            .await
+            .expect("a whole response");
         let (status, body) = expected(&tree, method, target, headers, boundary(&reply)).await;
         assert_eq!(reply.status, status, "{method} {target}");
         assert!(reply.body == body, "{method} {target}: wrong bytes");

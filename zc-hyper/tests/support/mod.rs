@@ -151,7 +151,12 @@ impl Client {
                 let headers = response
                     .headers
                     .iter()
-                    .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+                    .map(|h| {
+                        (
+                            h.name.to_string(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
                     .collect::<Vec<_>>();
                 break (response.code.unwrap(), headers, used);
             }
@@ -187,7 +192,8 @@ impl Client {
                     }
                 };
                 let line = String::from_utf8_lossy(&self.buf[..line_end]).into_owned();
-                let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16).unwrap();
+                let size =
+                    usize::from_str_radix(line.split(';').next().unwrap().trim(), 16).unwrap();
                 while self.buf.len() < line_end + 2 + size + 2 {
                     if !self.fill().await {
                         return None;
