@@ -11,14 +11,19 @@
 # and each figure is the median over the rounds: req/s from wrk, and the server's CPU per
 # request from /proc/<pid>/stat (user + system time, all its threads, over the run).
 # Environment: ROUNDS (5), DURATION seconds per run (4), CONNECTIONS (64), SERVERS (nginx
-# tokio smol async-std), PORT_BASE (18400), KEEP=1 keeps the work directory.
+# tokio smol async-std axum-zc axum-tower-http), PORT_BASE (18400), KEEP=1 keeps the work
+# directory.
+#
+# axum-zc is zc-hyper's example (zc_hyper::ServeDir behind zc_hyper::serve); axum-tower-http
+# is the same axum app with tower-http's ServeDir behind axum::serve, TCP_NODELAY on, on a
+# current-thread runtime (the example's `--serve-dir tower-http`).
 set -Eeuo pipefail
 
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-4}
 CONNECTIONS=${CONNECTIONS:-64}
-SERVERS=${SERVERS:-nginx tokio smol async-std}
+SERVERS=${SERVERS:-nginx tokio smol async-std axum-zc axum-tower-http}
 PORT_BASE=${PORT_BASE:-18400}
 FILES="16k.bin 1m.bin"
 
@@ -34,6 +39,8 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q --features tokio,smol,async-std \
   --example tokio_file_server --example smol_file_server --example async_std_file_server
+# The axum rows (zc-hyper's example, both of its ServeDirs).
+cargo build --release -q -p zc-hyper --features axum --example axum_file_server
 
 work=$(mktemp -d /tmp/zc-http-bench.XXXXXX)
 pids=()
@@ -90,6 +97,13 @@ for server in $SERVERS; do
     tokio | smol | async-std)
       "target/release/examples/${server//-/_}_file_server" --root "$work/www" \
         --addr "127.0.0.1:${port[$server]}" --threads 1 --access-log off 2>"$work/$server.log" &
+      pid[$server]=$!
+      ;;
+    axum-zc | axum-tower-http)
+      "target/release/examples/axum_file_server" --root "$work/www" \
+        --addr "127.0.0.1:${port[$server]}" --threads 1 --access-log off \
+        --serve-dir "$([ "$server" = axum-zc ] && echo zc || echo tower-http)" \
+        2>"$work/$server.log" &
       pid[$server]=$!
       ;;
     *) echo "unknown server $server" >&2; exit 1 ;;
