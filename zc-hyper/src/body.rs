@@ -449,8 +449,9 @@ impl fmt::Debug for ZcBody {
 }
 
 impl ZcBody {
-    /// A body from `segments` of `file` (`None` only if no segment is a file range).
-    pub(crate) fn from_segments(file: Option<File>, segments: Vec<Segment>) -> ZcBody {
+    /// A body from `segments` of `file` (`None` only if no segment is a file range), whose
+    /// file offset is `pos` (`u64::MAX`: unknown).
+    pub(crate) fn from_segments(file: Option<File>, pos: u64, segments: Vec<Segment>) -> ZcBody {
         let mut file_bytes = 0;
         let mut remaining = 0;
         let segments: VecDeque<Segment> = segments
@@ -470,7 +471,7 @@ impl ZcBody {
         let file = file.map(|file| {
             Arc::new(FileShared {
                 file,
-                pos: AtomicU64::new(u64::MAX),
+                pos: AtomicU64::new(pos),
             })
         });
         debug_assert!(file.is_some() || file_bytes == 0);
@@ -497,12 +498,12 @@ impl ZcBody {
 
     /// An empty body (a `HEAD` reply, a 304).
     pub fn empty() -> ZcBody {
-        ZcBody::from_segments(None, Vec::new())
+        ZcBody::from_segments(None, u64::MAX, Vec::new())
     }
 
     /// A body of literal bytes.
     pub fn bytes(bytes: impl Into<Bytes>) -> ZcBody {
-        ZcBody::from_segments(None, vec![Segment::Bytes(bytes.into())])
+        ZcBody::from_segments(None, u64::MAX, vec![Segment::Bytes(bytes.into())])
     }
 
     /// The whole of `file`, as long as its `fstat` says now.
@@ -518,7 +519,7 @@ impl ZcBody {
     /// `len` bytes of `file` from offset `start`. The file's offset is neither used nor
     /// needed; a file shorter than `start + len` makes the body fail when it gets there.
     pub fn range(file: File, start: u64, len: u64) -> ZcBody {
-        ZcBody::from_segments(Some(file), vec![Segment::File { start, len }])
+        ZcBody::from_segments(Some(file), u64::MAX, vec![Segment::File { start, len }])
     }
 
     /// The body's [`Delivery`]: a handle on how its file bytes leave.

@@ -171,7 +171,10 @@ impl ServeDir {
             (zc_http::Body::Empty, _) => ZcBody::empty(),
             (zc_http::Body::Text(Cow::Borrowed(text)), _) => ZcBody::bytes(text),
             (zc_http::Body::Text(Cow::Owned(text)), _) => ZcBody::bytes(text),
-            (zc_http::Body::File { offset, len }, Some(file)) => ZcBody::range(file, offset, len),
+            // zc_http opens the file at offset 0.
+            (zc_http::Body::File { offset, len }, Some(file)) => {
+                ZcBody::from_segments(Some(file), 0, vec![Segment::File { start: offset, len }])
+            }
             (zc_http::Body::Multipart(multipart), Some(file)) => {
                 let mut segments = Vec::with_capacity(multipart.parts.len() * 2 + 1);
                 for part in multipart.parts {
@@ -182,7 +185,7 @@ impl ServeDir {
                     });
                 }
                 segments.push(Segment::Bytes(Bytes::from(multipart.end)));
-                ZcBody::from_segments(Some(file), segments)
+                ZcBody::from_segments(Some(file), 0, segments)
             }
             // zc_http gives the file of every body that reads one.
             (_, None) => {
