@@ -5,30 +5,14 @@
 mod support;
 
 use std::io::Read as _;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body::Frame;
 use support::{Client, Tree};
 use zc_hyper::UserSpace;
-
-async fn file(State(root): State<PathBuf>, Path(name): Path<String>) -> Response {
-    let file = std::fs::File::open(root.join(name)).unwrap();
-    let body = zc_hyper::ZcBody::file(file).unwrap();
-    let (parts, ()) = http::Response::new(()).into_parts();
-    body.into_response(parts).into_response()
-}
-
-fn app(tree: &Tree) -> axum::Router {
-    axum::Router::new()
-        .route("/f/{name}", axum::routing::get(file))
-        .with_state(tree.root().to_path_buf())
-}
 
 /// What a meddling layer does to the body's frames.
 #[derive(Clone, Copy, Debug)]
@@ -112,8 +96,8 @@ impl http_body::Body for Meddled {
 }
 
 fn meddling(tree: &Tree, how: Meddle) -> axum::Router {
-    app(tree).layer(axum::middleware::map_response(
-        move |res: Response| async move {
+    support::handler_app(tree).layer(axum::middleware::map_response(
+        move |res: axum::response::Response| async move {
             res.map(|inner| {
                 Body::new(Meddled {
                     inner,
@@ -212,8 +196,9 @@ async fn a_layer_pending_on_a_token_gets_the_bytes_in_user_space() {
 #[tokio::test]
 async fn compression_gets_the_bytes_and_identity_keeps_sendfile() {
     let tree = Tree::new(&FILES);
-    let compressed =
-        |tree: &Tree| app(tree).layer(tower_http::compression::CompressionLayer::new());
+    let compressed = |tree: &Tree| {
+        support::handler_app(tree).layer(tower_http::compression::CompressionLayer::new())
+    };
     let gzip = ["Accept-Encoding: gzip"];
     let reports = fetch_all(compressed(&tree), &tree, &NAMES, &gzip).await;
     for report in reports {
@@ -230,7 +215,7 @@ async fn compression_gets_the_bytes_and_identity_keeps_sendfile() {
 #[tokio::test]
 async fn an_unlayered_app_sends_every_file_by_sendfile() {
     let tree = Tree::new(&FILES);
-    let reports = fetch_all(app(&tree), &tree, &NAMES, &[]).await;
+    let reports = fetch_all(support::handler_app(&tree), &tree, &NAMES, &[]).await;
     for report in reports {
         assert_eq!(report.sendfile_bytes(), report.file_bytes(), "{report:?}");
         assert_eq!(report.user_space_reason(), None);

@@ -220,3 +220,22 @@ impl Client {
         self.read(false).await.expect("a whole response")
     }
 }
+
+/// An axum app whose `/f/{name}` handler answers the file `name` of `tree` whole, as a
+/// `ZcBody` (no ServeDir).
+pub fn handler_app(tree: &Tree) -> axum::Router {
+    use axum::extract::{Path as UrlPath, State};
+    use axum::response::IntoResponse;
+    async fn file(
+        State(root): State<PathBuf>,
+        UrlPath(name): UrlPath<String>,
+    ) -> axum::response::Response {
+        let file = std::fs::File::open(root.join(name)).unwrap();
+        let body = zc_hyper::ZcBody::file(file).unwrap();
+        let (parts, ()) = http::Response::new(()).into_parts();
+        body.into_response(parts).into_response()
+    }
+    axum::Router::new()
+        .route("/f/{name}", axum::routing::get(file))
+        .with_state(tree.root().to_path_buf())
+}
