@@ -89,7 +89,8 @@
 //! ([`Resolved::Error`]); [`send_body`] fails with the I/O error of the file or the sink.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
-// The resolver is Linux's (openat2) with a portable fallback; zc itself is for Unix.
+// The resolver opens beneath its root with Linux's openat2 (`sys.rs`), elsewhere with a
+// portable fallback; zc itself is for Unix.
 #![cfg(unix)]
 
 mod conditional;
@@ -100,6 +101,7 @@ mod request;
 mod response;
 mod root;
 mod send;
+mod sys;
 
 /// The `http` crate this one speaks ([`StatusCode`](http::StatusCode),
 /// [`HeaderName`](http::HeaderName), [`HeaderValue`](http::HeaderValue)), re-exported so a

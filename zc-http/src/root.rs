@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::StatusCode;
-use rustix::fs::{FileType, Mode, OFlags, ResolveFlags, Stat};
+use rustix::fs::{FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
 use crate::encoding::{self, Encoding};
@@ -190,8 +190,7 @@ impl Root {
     pub fn open(path: impl AsRef<Path>) -> io::Result<Root> {
         let path = path.as_ref();
         let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| named(e.into()))?;
+        let fd = crate::sys::open_dir(path).map_err(|e| named(e.into()))?;
         let canonical = std::fs::canonicalize(path).map_err(named)?;
         Ok(Root {
             fd,
@@ -257,14 +256,18 @@ impl Root {
     fn open_beneath(&self, rel: &Path) -> Result<OwnedFd, Errno> {
         let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
         if !NO_OPENAT2.load(Ordering::Relaxed) {
-            let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
-            match rustix::fs::openat2(&self.fd, rel, flags, Mode::empty(), resolve) {
-                Err(Errno::NOSYS | Errno::PERM) => NO_OPENAT2.store(true, Ordering::Relaxed),
-                other => return other,
+            match crate::sys::open_beneath(&self.fd, rel, flags) {
+                Some(opened) => return opened,
+                None => NO_OPENAT2.store(true, Ordering::Relaxed),
             }
         }
-        // Without openat2: canonicalize, then check the prefix (the symlinks resolved by the
-        // canonicalization may change before the open; openat2 has no such window).
+        self.open_canonical(rel, flags)
+    }
+
+    /// [`open_beneath`](Root::open_beneath) without `openat2`: canonicalize, then check the
+    /// prefix (the symlinks resolved by the canonicalization may change before the open;
+    /// `openat2` has no such window).
+    fn open_canonical(&self, rel: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
         let path = std::fs::canonicalize(self.path.join(rel))
             .map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::NOENT))?;
         if !path.starts_with(&self.path) {
@@ -382,6 +385,25 @@ impl Root {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fallback_without_openat2_refuses_symlinks_that_leave_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let www = dir.path().join("www");
+        std::fs::create_dir_all(www.join("d")).unwrap();
+        std::fs::write(www.join("d/in.txt"), "in").unwrap();
+        std::fs::write(dir.path().join("secret"), "out").unwrap();
+        std::os::unix::fs::symlink("../secret", www.join("out")).unwrap();
+        std::os::unix::fs::symlink("d/in.txt", www.join("in")).unwrap();
+        let root = Root::open(&www).unwrap();
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        let open = |rel: &str| root.open_canonical(Path::new(rel), flags).map(drop);
+        assert_eq!(open("./out"), Err(Errno::XDEV));
+        assert_eq!(open("./missing"), Err(Errno::NOENT));
+        assert_eq!(open("./in"), Ok(()));
+        assert_eq!(open("./d/in.txt"), Ok(()));
+        assert_eq!(status_of(Errno::XDEV), StatusCode::NOT_FOUND);
+    }
 
     #[test]
     fn target_paths_stay_under_the_root_and_hide_dotfiles() {
