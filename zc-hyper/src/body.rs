@@ -10,6 +10,10 @@
 //! is read on tokio's blocking pool. So a cached file costs one `preadv2` per 64 KiB frame
 //! and no hop to another thread.
 //!
+//! *Probing* (armed by the observer on a connection not yet proven): the first file frame is
+//! a real prefix of [`PROBE_PREFIX`] bytes, the connection's probe; the observer then arms
+//! the body if hyper wrote that frame by reference, and switches it to user space if not.
+//!
 //! *Armed* (by the observer, for an HTTP/1.x response on a connection proven to pass frames
 //! by reference): for each file range it yields an empty *identity token* and waits. If the
 //! observer gets that very frame back from the layers, it commits the range: the body moves
@@ -44,6 +48,10 @@ use crate::token::{self, MAX_TOKEN};
 /// The largest frame the body reads in user space (tower-http's `ServeDir` reads 64 KiB too).
 const READ_CHUNK: u64 = 64 << 10;
 
+/// The length of the probe prefix: on a connection not yet proven, the first file frame is
+/// this many bytes of the file (or fewer, if the range is shorter), read in user space.
+pub const PROBE_PREFIX: u64 = 512;
+
 /// Why some or all of a file body went through user space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,9 +62,10 @@ pub enum UserSpace {
     NotObserved,
     /// The request was not HTTP/1.x (HTTP/2 writes DATA frames through its own buffers).
     NotHttp1,
-    /// The connection has not shown that hyper hands it body frames by reference: its first
-    /// response carrying data, or a connection on which hyper flattens writes
-    /// (`writev(false)`, `pipeline_flush(true)`), or a TLS stream over it.
+    /// The connection has not shown that hyper hands it body frames by reference: the probe
+    /// prefix of its first file body ([`PROBE_PREFIX`] bytes; the rest then goes by
+    /// `sendfile`), or a connection on which hyper flattens writes (`writev(false)`,
+    /// `pipeline_flush(true)`), or a TLS stream over it.
     ConnectionUnproven,
     /// A layer changed the response's status, `Content-Length` or `Content-Encoding`, or
     /// added `Transfer-Encoding`.
@@ -177,6 +186,10 @@ pub(crate) enum Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Unarmed,
+    /// Armed on a connection not yet proven: the first file frame is a short real prefix
+    /// (the connection's probe); the observer arms the body, or switches it to user space,
+    /// once hyper has written (or not) that prefix by reference.
+    Probing,
     Armed,
     /// User space for good (after arming, or refused at arming).
     Real,
@@ -203,9 +216,13 @@ struct BodyState {
     remaining: u64,
     mode: Mode,
     started: bool,
+    /// Whether a file frame was yielded (while probing: the probe).
+    started_file: bool,
     pending: Option<Pending>,
     /// Literal frames yielded while armed that the observer has not seen yet: (address, len).
     unconfirmed: VecDeque<(usize, usize)>,
+    /// The probe prefix yielded while probing, until the observer sees it: (address, len).
+    probe: Option<(usize, usize)>,
     expect: Option<Expect>,
     sendfile_bytes: u64,
     user_bytes: u64,
@@ -225,6 +242,10 @@ pub(crate) enum Verdict {
     Forward,
     /// The frame is the body's token: send this file range instead.
     Commit { start: u64, len: u64 },
+    /// The frame is the body's probe prefix, unchanged: forward it as the connection's
+    /// probe (`more`: file bytes follow it), then settle the body with
+    /// [`BodyShared::settle_probe`].
+    Probe { more: bool },
 }
 
 pub(crate) struct BodyShared {
@@ -245,10 +266,13 @@ impl BodyShared {
 
     /// Arms the body if the response the observer is about to hand to hyper is the one the
     /// body was attached to and the body has not started; otherwise records why not.
+    /// With `probe`, the body is armed for a connection not yet proven (its first file
+    /// frame is a real prefix, the connection's probe).
     pub(crate) fn try_arm(
         &self,
         parts: &http::response::Parts,
         refused: Option<UserSpace>,
+        probe: bool,
     ) -> bool {
         let mut state = self.lock();
         if state.mode != Mode::Unarmed || self.file_bytes == 0 {
@@ -269,7 +293,7 @@ impl BodyShared {
         });
         match reason {
             None => {
-                state.mode = Mode::Armed;
+                state.mode = if probe { Mode::Probing } else { Mode::Armed };
                 true
             }
             Some(reason) => {
@@ -283,8 +307,25 @@ impl BodyShared {
     /// The observer received `data` from the layers.
     pub(crate) fn on_frame(&self, data: &Bytes) -> Verdict {
         let mut state = self.lock();
-        if state.mode != Mode::Armed {
-            return Verdict::Forward;
+        match state.mode {
+            Mode::Armed => {}
+            Mode::Probing => {
+                let frame = (data.as_ptr() as usize, data.len());
+                if data.is_empty() {
+                    // Not a frame the body yields while probing.
+                } else if state.probe == Some(frame) && state.unconfirmed.is_empty() {
+                    state.probe = None;
+                    return Verdict::Probe {
+                        more: state.remaining > 0,
+                    };
+                } else if state.probe.is_none() && state.unconfirmed.front() == Some(&frame) {
+                    state.unconfirmed.pop_front();
+                    return Verdict::Forward;
+                }
+                state.switch(UserSpace::FrameChanged);
+                return Verdict::Forward;
+            }
+            Mode::Unarmed | Mode::Real => return Verdict::Forward,
         }
         let id = token::identity_of(data);
         if let Some(pending) = &state.pending {
@@ -302,6 +343,19 @@ impl BodyShared {
         }
         state.switch(UserSpace::FrameChanged);
         Verdict::Forward
+    }
+
+    /// The observer forwarded the probe prefix, and hyper has written it by reference
+    /// (`proven`) or not: the body is armed, or goes through user space for good.
+    pub(crate) fn settle_probe(&self, proven: bool) {
+        let mut state = self.lock();
+        if state.mode == Mode::Probing && state.probe.is_none() {
+            if proven {
+                state.mode = Mode::Armed;
+            } else {
+                state.switch(UserSpace::ConnectionUnproven);
+            }
+        }
     }
 
     /// The layers answered `Pending` to the observer.
@@ -338,12 +392,17 @@ impl BodyShared {
 
     fn next_step(&self) -> Step {
         let mut state = self.lock();
-        if state.pending.is_some() {
-            // Polled again while the token is out: a layer holds it and wants more.
+        if state.pending.is_some() || state.probe.is_some() {
+            // Polled again while the token (or the probe) is out: a layer holds it and
+            // wants more.
+            state.switch(UserSpace::PolledAgain);
+        }
+        if state.mode == Mode::Probing && state.started_file {
+            // Polled after the probe went out, before the observer settled the body.
             state.switch(UserSpace::PolledAgain);
         }
         state.started = true;
-        let armed = state.mode == Mode::Armed;
+        let armed = matches!(state.mode, Mode::Armed | Mode::Probing);
         match state.segments.front() {
             None => Step::End,
             Some(Segment::Bytes(_)) => {
@@ -358,6 +417,13 @@ impl BodyShared {
                 }
                 Step::Frame(bytes)
             }
+            Some(&Segment::File { start, len }) if state.mode == Mode::Probing => {
+                state.started_file = true;
+                Step::Read {
+                    start,
+                    len: len.min(PROBE_PREFIX),
+                }
+            }
             Some(&Segment::File { len, .. }) if armed => {
                 let (frame, id) = token::identity_token();
                 state.pending = Some(Pending {
@@ -370,11 +436,17 @@ impl BodyShared {
         }
     }
 
-    /// `n` bytes of the front (file) segment were read in user space.
-    fn after_read(&self, n: u64) {
+    /// `bytes` of the front (file) segment were read in user space.
+    fn after_read(&self, bytes: &Bytes) {
+        let n = bytes.len() as u64;
         let mut state = self.lock();
         state.advance_front(n);
         state.user_bytes += n;
+        if state.mode == Mode::Probing {
+            state.probe = Some((bytes.as_ptr() as usize, bytes.len()));
+            // The probe's bytes go through user space because the connection is unproven.
+            state.reason.get_or_insert(UserSpace::ConnectionUnproven);
+        }
     }
 
     fn is_end_stream(&self) -> bool {
@@ -406,6 +478,7 @@ impl BodyState {
     fn switch(&mut self, reason: UserSpace) {
         self.mode = Mode::Real;
         self.pending = None;
+        self.probe = None;
         self.unconfirmed.clear();
         self.reason.get_or_insert(reason);
     }
@@ -484,8 +557,10 @@ impl ZcBody {
                     remaining,
                     mode: Mode::Unarmed,
                     started: false,
+                    started_file: false,
                     pending: None,
                     unconfirmed: VecDeque::new(),
+                    probe: None,
                     expect: None,
                     sendfile_bytes: 0,
                     user_bytes: 0,
@@ -643,7 +718,7 @@ impl http_body::Body for ZcBody {
             }
         };
         Poll::Ready(Some(read.map(|bytes| {
-            this.shared.after_read(bytes.len() as u64);
+            this.shared.after_read(&bytes);
             Frame::data(bytes)
         })))
     }

@@ -27,9 +27,10 @@
 //! `poll_write` (hyper flattening). Never a wrong byte.
 //!
 //! Until the connection is *verified*, no token is issued: the observer registers the
-//! first data frames of the connection's responses as probes, and a probe's address
-//! reaching `poll_write_vectored` proves that hyper hands this connection its frames by
-//! reference.
+//! first data frames of the connection's responses as probes (for a file body, a short real
+//! prefix), and a probe's address reaching `poll_write_vectored` proves that hyper hands this
+//! connection its frames by reference. A run of slices that ends with a probe whose body
+//! continues is sent with `MSG_MORE` as well: the rest of the body pushes it.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,7 +38,7 @@ use std::future::Future;
 use std::io::{self, IoSlice, Read as _};
 use std::os::fd::AsFd;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -56,6 +57,10 @@ use crate::token::{self, Place};
 /// At most this many probes are kept per connection (the newest).
 const MAX_PROBES: usize = 8;
 
+/// After this many probe prefixes that did not prove a connection, its file bodies go
+/// through user space whole, without a probe (and without the observer's self-wake).
+const MAX_PROBE_FAILURES: u32 = 2;
+
 /// The most slices one `sendmsg` takes (Linux's `IOV_MAX`).
 const IOV_MAX: usize = 1024;
 
@@ -72,7 +77,8 @@ pub(crate) struct FileToken {
 
 #[derive(Default)]
 struct ConnState {
-    probes: Vec<Bytes>,
+    /// Probe frames, and whether file bytes follow each (its write then gets `MSG_MORE`).
+    probes: Vec<(Bytes, bool)>,
     tokens: VecDeque<FileToken>,
 }
 
@@ -81,6 +87,8 @@ struct ConnState {
 #[derive(Default)]
 pub(crate) struct ConnShared {
     verified: AtomicBool,
+    /// Responses whose probe prefix did not prove the connection.
+    probe_failures: AtomicU32,
     state: Mutex<ConnState>,
 }
 
@@ -93,14 +101,26 @@ impl ConnShared {
         self.verified.load(Ordering::Acquire)
     }
 
-    /// The observer forwarded `frame` to hyper on an unverified connection.
-    pub(crate) fn add_probe(&self, frame: &Bytes) {
+    /// The observer forwarded `frame` to hyper on an unverified connection (`more`: more
+    /// of the same body follows it).
+    pub(crate) fn add_probe(&self, frame: &Bytes, more: bool) {
         let mut state = self.lock();
         if state.probes.len() == MAX_PROBES {
             state.probes.remove(0);
         }
         // The clone keeps the frame's allocation, and so its address, alive until checked.
-        state.probes.push(frame.clone());
+        state.probes.push((frame.clone(), more));
+    }
+
+    /// Whether a body may still spend a probe prefix on this connection: not after
+    /// [`MAX_PROBE_FAILURES`] did not prove it (hyper flattens this connection's writes).
+    pub(crate) fn may_probe(&self) -> bool {
+        self.probe_failures.load(Ordering::Relaxed) < MAX_PROBE_FAILURES
+    }
+
+    /// A probe prefix went to hyper and the connection is still unproven.
+    pub(crate) fn probe_failed(&self) {
+        self.probe_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The observer handed hyper a file token for `token`.
@@ -108,17 +128,27 @@ impl ConnShared {
         self.lock().tokens.push_back(token);
     }
 
-    fn check_probes(&self, slices: &[IoSlice<'_>]) {
+    /// Verifies the connection if `slices` hold a probe; returns whether the last slice is a
+    /// probe that more of its body follows (to be sent with `MSG_MORE`).
+    fn check_probes(&self, slices: &[IoSlice<'_>]) -> bool {
         let mut state = self.lock();
-        let seen = state.probes.iter().any(|probe| {
-            slices
+        let is =
+            |s: &IoSlice<'_>, probe: &Bytes| s.as_ptr() == probe.as_ptr() && s.len() == probe.len();
+        let seen = state
+            .probes
+            .iter()
+            .any(|(probe, _)| slices.iter().any(|s| is(s, probe)));
+        let more = slices.last().is_some_and(|last| {
+            state
+                .probes
                 .iter()
-                .any(|s| s.as_ptr() == probe.as_ptr() && s.len() == probe.len())
+                .any(|(probe, more)| *more && is(last, probe))
         });
         if seen {
             state.probes = Vec::new();
             self.verified.store(true, Ordering::Release);
         }
+        more
     }
 
     /// The front token's place in the region.
@@ -405,11 +435,11 @@ impl<S: Stream> AsyncWrite for Conn<S> {
                     return this.fail(written, e);
                 }
             }
-            if !this.shared.is_verified() {
-                this.shared.check_probes(&bufs[i..end]);
-            }
+            // A probe prefix that the rest of its body follows is sent with `MSG_MORE` too:
+            // the rest (by `sendfile` or `sendmsg`) pushes it, so no delayed ACK stalls it.
+            let probe_more = !this.shared.is_verified() && this.shared.check_probes(&bufs[i..end]);
             let want: usize = bufs[i..end].iter().map(|s| s.len()).sum();
-            match this.poll_send(cx, &bufs[i..end], token_follows) {
+            match this.poll_send(cx, &bufs[i..end], token_follows || probe_more) {
                 Poll::Ready(Ok(n)) => {
                     written += n;
                     if n < want {

@@ -23,7 +23,9 @@
 //!
 //! The client never receives a byte that is not the file's. A file range goes by
 //! `sendfile` only when (1) the request is HTTP/1.x, (2) the connection has shown that hyper
-//! hands it body frames by reference (a probe frame's address reached its vectored write),
+//! hands it body frames by reference (a probe frame's address reached its vectored write: on
+//! a fresh connection, the first [`PROBE_PREFIX`] bytes of the first file body, sent through
+//! user space),
 //! (3) the response hyper writes still has the status, `Content-Length` and
 //! `Content-Encoding` the body was made with, and (4) the layers returned the body's
 //! identity token for that range unchanged, after every literal frame before it, with no
@@ -55,7 +57,7 @@ mod serve_dir;
 mod stats;
 mod token;
 
-pub use body::{BodyReport, Delivery, UserSpace, ZcBody};
+pub use body::{BodyReport, Delivery, UserSpace, ZcBody, PROBE_PREFIX};
 pub use io::{Stream, ZcIo};
 pub use observe::{Completed, ObserveFuture, ObservedBody, ResponseHook, ZcService};
 pub use serve::{serve, Serve, ServeFuture, WithGracefulShutdown};

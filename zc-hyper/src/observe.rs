@@ -82,7 +82,9 @@ impl Drop for LogEntry {
 /// each response how its [`ZcBody`](crate::ZcBody), if it has one, leaves:
 ///
 /// * by `sendfile` if the request is HTTP/1.x, the connection is verified (hyper has passed
-///   it a body frame by reference), the response still has the status, `Content-Length` and
+///   it a body frame by reference; on a fresh connection, the body's first
+///   [`PROBE_PREFIX`](crate::PROBE_PREFIX) bytes, sent in user space, are that frame), the
+///   response still has the status, `Content-Length` and
 ///   `Content-Encoding` it had when the body was attached, and the body has not started;
 ///   then each file range goes by `sendfile` if the layers return the body's token for it
 ///   unchanged;
@@ -225,15 +227,22 @@ where
         let delivery = parts.extensions.get::<Delivery>().map(|d| d.0.clone());
         let mode = match &delivery {
             Some(shared) => {
+                // On a connection not yet proven, the body is armed to probe it (its first
+                // file frame a short real prefix), unless the connection has failed to prove
+                // itself before (hyper flattens its writes).
+                let probe = *this.http1 && !verified && conn.may_probe();
                 let refused = if !*this.http1 {
                     Some(UserSpace::NotHttp1)
-                } else if !verified {
+                } else if !verified && !probe {
                     Some(UserSpace::ConnectionUnproven)
                 } else {
                     None
                 };
-                if shared.try_arm(&parts, refused) {
-                    Mode::Zc(shared.clone())
+                if shared.try_arm(&parts, refused, probe) {
+                    Mode::Zc {
+                        shared: shared.clone(),
+                        proof: if probe { Proof::Probing } else { Proof::Proven },
+                    }
                 } else if *this.http1 && !verified {
                     Mode::Probe
                 } else {
@@ -267,7 +276,22 @@ enum Mode {
     /// Passed through; data frames become the connection's probes until it is verified.
     Probe,
     /// The armed body's frames are checked, its unchanged tokens committed.
-    Zc(Arc<BodyShared>),
+    Zc {
+        shared: Arc<BodyShared>,
+        proof: Proof,
+    },
+}
+
+/// Where an armed body stands with its connection's proof.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proof {
+    /// The connection was proven when the body was armed.
+    Proven,
+    /// The body's probe prefix has not reached the observer yet.
+    Probing,
+    /// The probe prefix went to hyper; the next poll settles the body (`woken`: the
+    /// observer has answered `Pending` once, so that hyper flushes the prefix).
+    Sent { woken: bool },
 }
 
 pin_project_lite::pin_project! {
@@ -287,7 +311,7 @@ impl<B> fmt::Debug for ObservedBody<B> {
         let mode = match self.mode {
             Mode::Plain => "plain",
             Mode::Probe => "probe",
-            Mode::Zc(_) => "zero-copy",
+            Mode::Zc { .. } => "zero-copy",
         };
         f.debug_struct("ObservedBody")
             .field("mode", &mode)
@@ -311,15 +335,33 @@ impl<B: Body<Data = Bytes>> Body for ObservedBody<B> {
                 if let Some(Ok(data)) = &frame {
                     if let Some(data) = data.data_ref().filter(|d| !d.is_empty()) {
                         if !this.conn.is_verified() {
-                            this.conn.add_probe(data);
+                            this.conn.add_probe(data, false);
                         }
                     }
                 }
                 return Poll::Ready(frame);
             }
-            Mode::Zc(shared) => shared,
+            Mode::Zc { shared, proof } => (shared, proof),
         };
+        let (shared, proof) = shared;
         loop {
+            if let Proof::Sent { woken } = *proof {
+                if this.conn.is_verified() {
+                    shared.settle_probe(true);
+                    *proof = Proof::Proven;
+                } else if !woken {
+                    // hyper flushes what it queued when the body answers `Pending`: the
+                    // prefix then reaches the connection, which checks its address. One
+                    // self-wake per response, and only on a connection not yet proven.
+                    *proof = Proof::Sent { woken: true };
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                } else {
+                    this.conn.probe_failed();
+                    shared.settle_probe(false);
+                    *proof = Proof::Proven;
+                }
+            }
             let frame = match this.inner.as_mut().poll_frame(cx) {
                 Poll::Pending => {
                     shared.on_layer_pending();
@@ -334,7 +376,21 @@ impl<B: Body<Data = Bytes>> Body for ObservedBody<B> {
             };
             match shared.on_frame(&data) {
                 Verdict::Forward if data.is_empty() => continue,
-                Verdict::Forward => return Poll::Ready(Some(Ok(Frame::data(data)))),
+                Verdict::Forward => {
+                    // Whatever the layers did to it, the frame hyper gets can still prove
+                    // the connection for the responses after this one.
+                    if !this.conn.is_verified() {
+                        this.conn.add_probe(&data, false);
+                    }
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Verdict::Probe { more } => {
+                    if !this.conn.is_verified() {
+                        this.conn.add_probe(&data, more);
+                    }
+                    *proof = Proof::Sent { woken: false };
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
                 Verdict::Commit { start, len } => {
                     let len = len as usize;
                     let (frame, offset) = token::file_token(len);
