@@ -14,6 +14,7 @@
 //! | `tokio` | `zc-tokio` | `Tokio` | `tokio::fs::File`, `net::{TcpStream, UnixStream}` and their halves, `net::unix::pipe`, `io::{BufReader, Take, BufWriter, BufStream}`, `io::split` halves |
 //! | `smol` | `zc-smol` | `Smol` | `smol::fs::File`, `smol::net` streams, `smol::Async<T>` sockets and pipes, `io::{BufReader, Take}` |
 //! | `async-std` | `zc-async-std` | `AsyncStd` | `async_std::fs::File`, `net::TcpStream`, `os::unix::net::UnixStream`, `io::{BufReader, Take}` |
+//! | `compio` (Linux, Rust 1.95) | `zc-compio` | `Compio` | `compio::fs::File` (at its fd offset), `net::{TcpStream, UnixStream}`, `fs::pipe::{Receiver, Sender}` |
 //!
 //! Naming the adapter here also links its trait implementations into the program, so enable
 //! the feature of each runtime you use. The runtime is inferred from whichever end belongs to
@@ -120,3 +121,10 @@ pub use zc_smol::Smol;
 #[cfg(feature = "async-std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-std")))]
 pub use zc_async_std::AsyncStd;
+
+/// compio (Linux): `zc::copy` takes compio's own `fs::File`, `net::{TcpStream, UnixStream}`
+/// and `fs::pipe` ends on its io_uring or polling driver (see `zc_compio`; compio's crates
+/// need Rust 1.95). Re-exporting from `zc_compio` also links its endpoint implementations.
+#[cfg(all(feature = "compio", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "compio")))]
+pub use zc_compio::Compio;

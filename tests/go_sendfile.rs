@@ -54,7 +54,7 @@ fn file_into_a_socket_matches_gos_test_sendfile<H: Harness>() {
             ("exact limit", Some(size)),
             ("limit larger than the file", Some(2 * size)),
         ] {
-            let mut file = H::file(file_with(&data));
+            let mut file = H::file(file_with(&data)).await;
             let (report, got) = match limit {
                 None => deliver::<H, _>(&mut file).await,
                 Some(l) if l == size => deliver::<H, _>(&mut Limited::exact(&mut file, l)).await,
@@ -82,7 +82,7 @@ fn file_into_a_socket_matches_gos_test_sendfile<H: Harness>() {
 fn three_parts_of_a_file_match_gos_test_sendfile_parts<H: Harness>() {
     let _g = shared();
     H::block_on(async {
-        let mut file = H::file(file_with(b"Produced by an optical experiment"));
+        let mut file = H::file(file_with(b"Produced by an optical experiment")).await;
         let (mut tx, mut rx) = H::tcp_pair();
         let (_, got) = zip(
             async {
@@ -122,7 +122,7 @@ fn a_copy_from_a_pipe_keeps_its_mode<H: Harness>() {
     let _g = shared();
     H::block_on(async {
         // The runtime's pipe: non-blocking before and after.
-        if let Some((mut writer, mut reader)) = H::pipe() {
+        if let Some((mut writer, mut reader)) = H::pipe().await {
             let before = with_src_fd::<H::Rt, _, _>(&mut reader, |fd| flags(fd));
             assert!(before.contains(OFlags::NONBLOCK), "{}: {before:?}", H::NAME);
             write_all(&mut writer, b"a").await;
@@ -157,7 +157,7 @@ fn a_2_gib_file_matches_gos_test_sendfile_with_large_file<H: Harness>() {
         // Sparse: the kernel reads its holes as zeros.
         let std_file = file_with(b"");
         std_file.set_len(SIZE).unwrap();
-        let mut file = H::file(std_file);
+        let mut file = H::file(std_file).await;
         let (mut tx, mut rx) = H::tcp_pair();
         let (report, received) = zip(
             async {

@@ -186,7 +186,7 @@ fn socket_to_dev_null_matches_gos_test_splice<H: Harness>() {
                 run_case::<H, _, _, _>(case, H::unix_pair(), &mut dev_null()).await;
             check(&name, case, &report, left, CopyPath::Buffered);
             let name = format!("{}: tcp-to-runtime-file", H::NAME);
-            let mut dst = H::file(dev_null());
+            let mut dst = H::file(dev_null()).await;
             let (report, left) = run_case::<H, _, _, _>(case, H::tcp_pair(), &mut dst).await;
             check(&name, case, &report, left, CopyPath::Buffered);
         }

@@ -39,7 +39,8 @@ support::per_runtime!(
 fn pipe_into_pipe_matches_gos_both_pipes<H: Harness>() {
     let _g = shared();
     H::block_on(async {
-        let (Some((mut w1, mut r1)), Some((mut w2, mut r2))) = (H::pipe(), H::pipe()) else {
+        let (Some((mut w1, mut r1)), Some((mut w2, mut r2))) = (H::pipe().await, H::pipe().await)
+        else {
             eprintln!("{}: no pipe type; skipped", H::NAME);
             return;
         };
@@ -78,7 +79,7 @@ async fn splice_file_case<H, S>(
     let data = pattern(size);
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     let want = limit.map_or(size, |l| size.min(l as usize));
     let (_, (report, left)) = zip(write_and_close(&mut client, &data), async {
         match limit {
@@ -134,10 +135,10 @@ fn proc_cmdline_into_a_file_copies_its_content<H: Harness>() {
     H::block_on(async {
         let want = std::fs::read("/proc/self/cmdline").expect("read /proc/self/cmdline");
         assert!(!want.is_empty());
-        let mut src = H::file(File::open("/proc/self/cmdline").unwrap());
+        let mut src = H::file(File::open("/proc/self/cmdline").unwrap()).await;
         let dst_std = file_with(b"");
         let check = dst_std.try_clone().expect("dup");
-        let mut dst = H::file(dst_std);
+        let mut dst = H::file(dst_std).await;
         let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
         assert_eq!(report.bytes(), want.len() as u64, "{}: {report:?}", H::NAME);
         assert_eq!(H::file_position(&mut dst).await, want.len() as u64);
@@ -186,7 +187,7 @@ fn socket_into_a_blocking_terminal_ends_with_every_byte<H: Harness>() {
     };
     H::block_on(async move {
         let (mut client, mut server) = H::tcp_pair();
-        let mut dst = H::file(tty);
+        let mut dst = H::file(tty).await;
         let data = vec![b'a'; SIZE];
         let (_, report) = zip(
             async {

@@ -34,7 +34,7 @@ support::per_runtime!(
 
 /// Copies the runtime file over `std_file` into a TCP socket: the result and what arrived.
 async fn file_to_tcp<H: Harness>(std_file: File) -> (Result<Report, CopyError>, Vec<u8>) {
-    support::copy_into_tcp::<H, _>(&mut H::file(std_file)).await
+    support::copy_into_tcp::<H, _>(&mut H::file(std_file).await).await
 }
 
 fn assert_refused(name: &str, result: Result<Report, CopyError>, errno: Errno) {
@@ -75,15 +75,15 @@ fn read_only_destination_is_ebadf<H: Harness>() {
         std::fs::write(&path, b"").unwrap();
         let data = pattern(100_000);
         // file → file, and socket → file.
-        let mut src = H::file(file_with(&data));
-        let mut dst = H::file(File::open(&path).unwrap());
+        let mut src = H::file(file_with(&data)).await;
+        let mut dst = H::file(File::open(&path).unwrap()).await;
         assert_refused(
             H::NAME,
             zc::copy_report(&mut src, &mut dst).await,
             Errno::BADF,
         );
         let (mut client, mut server) = H::tcp_pair();
-        let mut dst = H::file(File::open(&path).unwrap());
+        let mut dst = H::file(File::open(&path).unwrap()).await;
         let (_, result) = zip(
             write_and_close(&mut client, &data),
             zc::copy_report(&mut server, &mut dst),
@@ -93,10 +93,10 @@ fn read_only_destination_is_ebadf<H: Harness>() {
         // slice → file (its `WriterTo`), and a `BufReader`'s buffered bytes → file: the
         // runtime's file would accept them into its write-behind buffer and fail later, but
         // nothing reached the fd, so the count is 0.
-        let mut dst = H::file(File::open(&path).unwrap());
+        let mut dst = H::file(File::open(&path).unwrap()).await;
         let result = zc::copy_report(&mut &data[..], &mut dst).await;
         assert_refused(&format!("{}: slice", H::NAME), result, Errno::BADF);
-        let mut reader = BufReader::new(H::file(file_with(&data)));
+        let mut reader = BufReader::new(H::file(file_with(&data)).await);
         let mut first = [0u8; 1];
         poll_fn(|cx| Source::<H::Rt>::poll_read(&mut reader, cx, &mut first))
             .await
@@ -107,7 +107,7 @@ fn read_only_destination_is_ebadf<H: Harness>() {
             "{}: the reader holds bytes",
             H::NAME
         );
-        let mut dst = H::file(File::open(&path).unwrap());
+        let mut dst = H::file(File::open(&path).unwrap()).await;
         let result = zc::copy_report(&mut reader, &mut dst).await;
         assert_refused(&format!("{}: BufReader", H::NAME), result, Errno::BADF);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
@@ -120,7 +120,7 @@ fn socket_shut_down_for_writing_is_broken_pipe<H: Harness>() {
         let data = pattern(100_000);
         let (mut tx, _rx) = H::tcp_pair();
         shutdown(&mut tx).await;
-        let mut file = H::file(file_with(&data));
+        let mut file = H::file(file_with(&data)).await;
         let err = zc::copy_report(&mut file, &mut tx).await.unwrap_err();
         assert_eq!(
             err.kind(),
@@ -154,8 +154,8 @@ fn append_destination_is_appended_by_the_buffered_path<H: Harness>() {
         let path = dir.path().join("log");
         std::fs::write(&path, b"head").unwrap();
         let data = pattern(300_000);
-        let mut src = H::file(file_with(&data));
-        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let mut src = H::file(file_with(&data)).await;
+        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap()).await;
         let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
         assert_eq!(
             (report.bytes(), report.path()),
@@ -169,8 +169,8 @@ fn append_destination_is_appended_by_the_buffered_path<H: Harness>() {
             "{}: appended",
             H::NAME
         );
-        let mut src = H::file(file_with(&data));
-        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let mut src = H::file(file_with(&data)).await;
+        let mut dst = H::file(OpenOptions::new().append(true).open(&path).unwrap()).await;
         let err = zc::copy_strict(&mut src, &mut dst).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::Unsupported);
         assert!(err.to_string().contains("O_APPEND"), "{err}");
@@ -196,7 +196,7 @@ fn partly_read_pipe_opened_as_a_file_copies_the_rest<H: Harness>() {
         })
     };
     H::block_on(async move {
-        let mut src = H::file(File::from(reader));
+        let mut src = H::file(File::from(reader)).await;
         let head = H::file_read_exact(&mut src, READ_FIRST).await;
         assert!(head == data[..READ_FIRST]);
         let (report, got) = support::copy_into_tcp::<H, _>(&mut src).await;
@@ -291,8 +291,8 @@ fn empty_file_is_an_empty_copy_on_the_kernel_path<H: Harness>() {
             H::NAME
         );
         assert!(got.is_empty());
-        let mut src = H::file(file_with(b""));
-        let mut dst = H::file(file_with(b""));
+        let mut src = H::file(file_with(b"")).await;
+        let mut dst = H::file(file_with(b"")).await;
         let report = zc::copy_strict(&mut src, &mut dst).await.unwrap();
         assert_eq!(
             (report.bytes(), report.path()),
@@ -338,7 +338,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
             }
             out
         };
-        let mut file = H::file(std_file);
+        let mut file = H::file(std_file).await;
         for mark in [2 * GIB, 4 * GIB] {
             // The runtime file → socket (sendfile), a 2 MiB range centred on the mark.
             H::file_seek(&mut file, mark - MIB).await;
@@ -368,7 +368,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
             H::file_seek(&mut file, mark - MIB).await;
             let out = file_with(b"");
             let check = out.try_clone().unwrap();
-            let mut dst = H::file(out);
+            let mut dst = H::file(out).await;
             let report = zc::copy_report(&mut Limited::exact(&mut file, 2 * MIB), &mut dst)
                 .await
                 .unwrap();
@@ -387,7 +387,7 @@ fn sparse_file_past_4_gib_copies_exact_ranges_across_the_marks<H: Harness>() {
         }
         // A limit past 4 GiB from near the end: a short copy, or UnexpectedEof when exact.
         H::file_seek(&mut file, 5 * GIB - 3 * MIB).await;
-        let mut dst = H::file(file_with(b""));
+        let mut dst = H::file(file_with(b"")).await;
         let err = zc::copy_report(&mut Limited::exact(&mut file, 4 * GIB + 5), &mut dst)
             .await
             .unwrap_err();
@@ -449,8 +449,8 @@ fn same_file_appended_to_itself_is_refused<H: Harness>() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, pattern(100_000)).unwrap();
-        let src = H::file(File::open(&path).unwrap());
-        let dst = H::file(OpenOptions::new().append(true).open(&path).unwrap());
+        let src = H::file(File::open(&path).unwrap()).await;
+        let dst = H::file(OpenOptions::new().append(true).open(&path).unwrap()).await;
         assert_refused_as_same_file::<H>(&path, src, dst).await;
     });
 }
@@ -462,8 +462,8 @@ fn same_file_with_the_destination_ahead_is_refused<H: Harness>() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, pattern(100_000)).unwrap();
-        let src = H::file(File::open(&path).unwrap());
-        let mut dst = H::file(OpenOptions::new().write(true).open(&path).unwrap());
+        let src = H::file(File::open(&path).unwrap()).await;
+        let mut dst = H::file(OpenOptions::new().write(true).open(&path).unwrap()).await;
         H::file_seek(&mut dst, 10).await;
         assert_refused_as_same_file::<H>(&path, src, dst).await;
     });
@@ -527,9 +527,9 @@ fn same_open_file_description_on_both_ends_copies_as_tokio_io_copy<H: Harness>()
         }
         let check = std_file.try_clone().unwrap();
         let report = H::block_on(async move {
-            let mut src = H::file(std_file.try_clone().unwrap());
+            let mut src = H::file(std_file.try_clone().unwrap()).await;
             H::file_seek(&mut src, at).await;
-            let mut dst = H::file(std_file);
+            let mut dst = H::file(std_file).await;
             poll_at_most(zc::copy_report(&mut src, &mut dst), 1000).await
         });
         let report = report
@@ -566,9 +566,9 @@ fn o_direct_source_hands_its_unaligned_tail_to_the_buffered_path<H: Harness>() {
         Err(e) => return eprintln!("{}: skipped: no O_DIRECT here ({e})", H::NAME),
     };
     H::block_on(async move {
-        let mut src = H::file(std_src);
+        let mut src = H::file(std_src).await;
         let out = tempfile::tempfile_in(dir.path()).unwrap();
-        let mut dst = H::file(out.try_clone().unwrap());
+        let mut dst = H::file(out.try_clone().unwrap()).await;
         let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
         assert_eq!(report.bytes(), data.len() as u64, "{}", H::NAME);
         assert!(content(&out) == data, "{}: the bytes differ", H::NAME);

@@ -73,7 +73,7 @@ async fn one_copy<H: Harness>(route: Route, stop: Stop, rng: &mut Xorshift) {
     let window = &data[start..start + selected];
     match route {
         Route::FileToTcp | Route::FileToPipe | Route::FileToFile => {
-            let mut file = H::file(file_with(&data));
+            let mut file = H::file(file_with(&data)).await;
             H::file_seek(&mut file, start as u64).await;
             let (outcome, arrived, path) = match route {
                 Route::FileToTcp => {
@@ -91,7 +91,7 @@ async fn one_copy<H: Harness>(route: Route, stop: Stop, rng: &mut Xorshift) {
                     (outcome, got, CopyPath::Sendfile)
                 }
                 Route::FileToPipe => {
-                    let (tx, mut rx) = H::pipe().expect("a pipe");
+                    let (tx, mut rx) = H::pipe().await.expect("a pipe");
                     let (outcome, got) = zip(
                         async {
                             let mut tx = tx;
@@ -106,7 +106,7 @@ async fn one_copy<H: Harness>(route: Route, stop: Stop, rng: &mut Xorshift) {
                 _ => {
                     let out = file_with(b"");
                     let check_file = out.try_clone().unwrap();
-                    let mut dst = H::file(out);
+                    let mut dst = H::file(out).await;
                     let mut src = Limited::new(&mut file, limit as u64);
                     let outcome = stopped(opts.copy(&mut src, &mut dst), stop).await;
                     drop(dst);
@@ -131,7 +131,7 @@ async fn one_copy<H: Harness>(route: Route, stop: Stop, rng: &mut Xorshift) {
             let copy_side = async {
                 let mut src = Limited::new(relay_in, limit as u64);
                 if route == Route::TcpToFile {
-                    let mut dst = H::file(out);
+                    let mut dst = H::file(out).await;
                     let r = stopped(opts.copy(&mut src, &mut dst), stop).await;
                     drop(src);
                     (r, None)
@@ -206,7 +206,7 @@ fn dropped_copies_leak_nothing_and_keep_positions_exact<H: Harness>() {
     let _g = exclusive();
     let copies = if heavy() { 3000 } else { 300 };
     H::block_on(async move {
-        let has_pipe = H::pipe().is_some();
+        let has_pipe = H::pipe().await.is_some();
         // Warm up: the runtime's own fds, the pool's first pipes.
         let mut rng = Xorshift::new(7);
         for route in [Route::TcpToTcp, Route::FileToTcp, Route::FileToFile] {

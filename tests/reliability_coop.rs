@@ -80,8 +80,8 @@ fn copies_file_to_file_yield<H: Harness>() {
         // The runtime's files, new for each copy (a runtime file reused after a kernel copy
         // may wait on its blocking pool to bring its position back, and so yield anyway).
         let yielded = loop_yields!({
-            let mut src = H::file(file_with(b"hello"));
-            let mut dst = H::file(tempfile::tempfile().unwrap());
+            let mut src = H::file(file_with(b"hello")).await;
+            let mut dst = H::file(tempfile::tempfile().unwrap()).await;
             let report = zc::copy_report(&mut src, &mut dst).await;
             assert_eq!(report.unwrap().path(), CopyPath::CopyFileRange);
         });
@@ -104,7 +104,7 @@ fn copies_file_to_socket_yield<H: Harness>() {
         // The socket buffers hold every byte: the copies never wait for room.
         let (mut tx, _rx) = H::tcp_pair();
         let yielded = loop_yields!({
-            let mut src = H::file(file_with(b"hello"));
+            let mut src = H::file(file_with(b"hello")).await;
             let report = zc::copy_report(&mut src, &mut tx).await;
             assert_eq!(report.unwrap().path(), CopyPath::Sendfile);
         });

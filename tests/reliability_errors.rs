@@ -75,8 +75,8 @@ fn destination_shut_down_is_std_epipe<H: Harness>() {
         let (mut tx, _rx) = H::tcp_pair();
         shutdown(&mut tx).await;
         // sendfile, then the slice's `WriterTo`.
-        let copy = zc::copy(&mut H::file(file_with(&data)), &mut tx).await;
-        let report = zc::copy_report(&mut H::file(file_with(&data)), &mut tx).await;
+        let copy = zc::copy(&mut H::file(file_with(&data)).await, &mut tx).await;
+        let report = zc::copy_report(&mut H::file(file_with(&data)).await, &mut tx).await;
         assert_matches(&format!("{}: file", H::NAME), copy, report, &reference);
         let copy = zc::copy(&mut &data[..], &mut tx).await;
         let report = zc::copy_report(&mut &data[..], &mut tx).await;
@@ -106,7 +106,7 @@ fn source_reset_by_its_peer_is_std_econnreset<H: Harness>() {
         let copy = zc::copy(&mut reset_source(), &mut Vec::new()).await;
         let report = zc::copy_report(&mut reset_source(), &mut Vec::new()).await;
         assert_matches(&format!("{}: into Vec", H::NAME), copy, report, &reference);
-        let mut file = H::file(file_with(b""));
+        let mut file = H::file(file_with(b"")).await;
         let copy = zc::copy(&mut reset_source(), &mut file).await;
         let report = zc::copy_report(&mut reset_source(), &mut file).await;
         assert_matches(
@@ -125,16 +125,16 @@ fn directory_source_is_std_eisdir<H: Harness>() {
     let reference = io::copy(&mut File::open(dir.path()).unwrap(), &mut Vec::new()).unwrap_err();
     assert_eq!(reference.raw_os_error(), Some(Errno::ISDIR.raw_os_error()));
     H::block_on(async move {
-        let open = || H::file(File::open(dir.path()).unwrap());
-        let copy = zc::copy(&mut open(), &mut Vec::new()).await;
-        let report = zc::copy_report(&mut open(), &mut Vec::new()).await;
+        let open = || H::file(File::open(dir.path()).unwrap()).await;
+        let copy = zc::copy(&mut open().await, &mut Vec::new()).await;
+        let report = zc::copy_report(&mut open().await, &mut Vec::new()).await;
         assert_matches(&format!("{}: into Vec", H::NAME), copy, report, &reference);
         let (mut tx, mut rx) = H::tcp_pair();
-        let (copy, _) = zip(zc::copy(&mut open(), &mut tx), async {
+        let (copy, _) = zip(zc::copy(&mut open().await, &mut tx), async {
             shutdown(&mut rx).await;
         })
         .await;
-        let report = zc::copy_report(&mut open(), &mut tx).await;
+        let report = zc::copy_report(&mut open().await, &mut tx).await;
         assert_matches(&format!("{}: into TCP", H::NAME), copy, report, &reference);
     });
 }
@@ -149,23 +149,23 @@ fn read_only_destination_is_std_ebadf<H: Harness>() {
     let reference = io::copy(&mut &data[..], &mut File::open(&path).unwrap()).unwrap_err();
     assert_eq!(reference.raw_os_error(), Some(Errno::BADF.raw_os_error()));
     H::block_on(async move {
-        let open = || H::file(File::open(&path).unwrap());
-        let copy = zc::copy(&mut &data[..], &mut open()).await;
-        let report = zc::copy_report(&mut &data[..], &mut open()).await;
+        let open = || H::file(File::open(&path).unwrap()).await;
+        let copy = zc::copy(&mut &data[..], &mut open().await).await;
+        let report = zc::copy_report(&mut &data[..], &mut open().await).await;
         assert_matches(&format!("{}: slice", H::NAME), copy, report, &reference);
-        let copy = zc::copy(&mut H::file(file_with(&data)), &mut open()).await;
-        let report = zc::copy_report(&mut H::file(file_with(&data)), &mut open()).await;
+        let copy = zc::copy(&mut H::file(file_with(&data)).await, &mut open().await).await;
+        let report = zc::copy_report(&mut H::file(file_with(&data)).await, &mut open().await).await;
         assert_matches(&format!("{}: file", H::NAME), copy, report, &reference);
         let (mut client, mut server) = H::tcp_pair();
         let (_, copy) = zip(
             zc_test_support::write_and_close(&mut client, &data),
-            zc::copy(&mut server, &mut open()),
+            zc::copy(&mut server, &mut open().await),
         )
         .await;
         let (mut client, mut server) = H::tcp_pair();
         let (_, report) = zip(
             zc_test_support::write_and_close(&mut client, &data),
-            zc::copy_report(&mut server, &mut open()),
+            zc::copy_report(&mut server, &mut open().await),
         )
         .await;
         assert_matches(&format!("{}: socket", H::NAME), copy, report, &reference);

@@ -56,7 +56,7 @@ fn assert_peer_gone(
 
 async fn sendfile_into_a_resetting_peer<H: Harness>() {
     let data = pattern(8 << 20);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let (mut tx, rx) = H::tcp_pair();
     with_dst_fd::<H::Rt, _, _>(&mut tx, small_buffers);
     let receiver = async move {
@@ -105,12 +105,12 @@ async fn splice_into_a_closing_peer<H: Harness>() {
 }
 
 async fn sendfile_into_a_widowed_pipe<H: Harness>() -> bool {
-    let Some((mut tx, rx)) = H::pipe() else {
+    let Some((mut tx, rx)) = H::pipe().await else {
         eprintln!("{}: no pipe type; skipped", H::NAME);
         return false;
     };
     let data = pattern(8 << 20);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let receiver = async move {
         let mut rx = rx;
         read_at_least::<H::Rt, _>(&mut rx, 256 << 10).await
@@ -168,7 +168,7 @@ fn sigpipe_is_never_raised_even_where_it_would_kill<H: Harness>() {
             // A destination shut down for writing: sendfile and splice.
             let (mut tx, _rx) = H::tcp_pair();
             shutdown(&mut tx).await;
-            let mut file = H::file(file_with(&pattern(100_000)));
+            let mut file = H::file(file_with(&pattern(100_000))).await;
             let err = zc::copy(&mut file, &mut tx).await.unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
             let (mut client, mut relay_in) = H::tcp_pair();
@@ -196,7 +196,7 @@ fn sigpipe_at_default_with_no_fd_left_copies_by_the_buffered_path<H: Harness>() 
         make_sigpipe_fatal();
         H::block_on(async {
             let data = pattern(1 << 20);
-            let mut file = H::file(file_with(&data));
+            let mut file = H::file(file_with(&data)).await;
             let (mut tx, mut rx) = H::tcp_pair();
             let no_fd = no_fd_left();
             let (report, got) = zip(
@@ -299,7 +299,7 @@ async fn random_peer_exits<H: Harness>(seed: u64) -> usize {
         checked += 1;
 
         // sendfile into a pipe whose reader leaves.
-        if let Some((mut tx, rx)) = H::pipe() {
+        if let Some((mut tx, rx)) = H::pipe().await {
             let mut file = file_with(&data);
             let reader = async move {
                 let mut rx = rx;
@@ -336,7 +336,7 @@ fn file_truncated_mid_sendfile_ends_short_or_is_unexpected_eof<H: Harness>() {
             let data = pattern(4 << 20);
             let std_file = file_with(&data);
             let shrink = std_file.try_clone().unwrap();
-            let mut file = H::file(std_file);
+            let mut file = H::file(std_file).await;
             let (mut tx, mut rx) = H::tcp_pair();
             with_dst_fd::<H::Rt, _, _>(&mut tx, small_buffers);
             with_src_fd::<H::Rt, _, _>(&mut rx, small_buffers);
@@ -397,7 +397,7 @@ fn slow_reader_is_waited_for_without_spinning<H: Harness>() {
     let (wall, cpu) = (Instant::now(), process_cpu_time());
     let (report, exact) = H::block_on(async {
         let data = pattern(256 << 10);
-        let mut file = H::file(file_with(&data));
+        let mut file = H::file(file_with(&data)).await;
         let (mut tx, rx) = H::tcp_pair();
         with_dst_fd::<H::Rt, _, _>(&mut tx, small_buffers);
         // The receiver reads 1 KiB every 2 ms.
@@ -527,15 +527,15 @@ async fn run_scenario<H: Harness>(
     let (call, errno) = (scenario.call(), errno.raw_os_error());
     match scenario {
         Scenario::FileToFile => {
-            let mut src = H::file(file_with(&data));
+            let mut src = H::file(file_with(&data)).await;
             let dst_std = file_with(b"");
             let check = dst_std.try_clone().unwrap();
-            let mut dst = H::file(dst_std);
+            let mut dst = H::file(dst_std).await;
             let r = with_fault(call, errno, skip, opts.copy(&mut src, &mut dst)).await;
             (r, content(&check), Some(H::file_position(&mut src).await))
         }
         Scenario::FileToTcp => {
-            let mut src = H::file(file_with(&data));
+            let mut src = H::file(file_with(&data)).await;
             let (mut tx, mut rx) = H::tcp_pair();
             let (r, got) = zip(
                 async {

@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_lite::future::zip;
-use support::Harness;
+use support::{Harness, SendHarness};
 use zc::diagnostics::{pipes_open, pipes_pooled};
 use zc::{CopyPath, Report};
 use zc_test_support::*;
 
-support::per_runtime!(thousand_concurrent_copies_are_exact_and_bounded);
+support::per_runtime!(send: thousand_concurrent_copies_are_exact_and_bounded);
 
 const COPIES: usize = 1000;
 
@@ -46,10 +46,38 @@ impl Load {
     }
 }
 
-async fn one<H: Harness>(i: usize, data: Vec<u8>, load: Arc<Load>) -> (CopyPath, Report, bool) {
-    let out = match i % 4 {
-        0 => {
-            let mut file = H::file(file_with(&data));
+/// The runtime files of copy `i`: a source with `data` (routes 0 and 3), an empty
+/// destination with a std handle to read it back (routes 2 and 3). Made before the copy's task
+/// is spawned: a harness's `file` future need not be `Send`.
+struct Files<H: Harness> {
+    src: Option<H::File>,
+    dst: Option<(H::File, std::fs::File)>,
+}
+
+async fn files_of<H: Harness>(i: usize, data: &[u8]) -> Files<H> {
+    let src = match i % 4 {
+        0 | 3 => Some(H::file(file_with(data)).await),
+        _ => None,
+    };
+    let dst = match i % 4 {
+        2 | 3 => {
+            let out = file_with(b"");
+            let check = out.try_clone().unwrap();
+            Some((H::file(out).await, check))
+        }
+        _ => None,
+    };
+    Files { src, dst }
+}
+
+async fn one<H: Harness>(
+    i: usize,
+    data: Vec<u8>,
+    files: Files<H>,
+    load: Arc<Load>,
+) -> (CopyPath, Report, bool) {
+    let out = match (i % 4, files.src, files.dst) {
+        (0, Some(mut file), _) => {
             let (mut tx, mut rx) = H::unix_pair();
             with_dst_fd::<H::Rt, _, _>(&mut tx, small_buffers);
             load.start().await;
@@ -64,7 +92,7 @@ async fn one<H: Harness>(i: usize, data: Vec<u8>, load: Arc<Load>) -> (CopyPath,
             .await;
             (CopyPath::Sendfile, report, got == data)
         }
-        1 => {
+        (1, ..) => {
             let (mut client, mut relay_in) = H::tcp_pair();
             let (mut relay_out, mut sink) = H::tcp_pair();
             with_dst_fd::<H::Rt, _, _>(&mut relay_out, small_buffers);
@@ -85,11 +113,8 @@ async fn one<H: Harness>(i: usize, data: Vec<u8>, load: Arc<Load>) -> (CopyPath,
             .await;
             (CopyPath::Splice, report, got == data)
         }
-        2 => {
+        (2, _, Some((mut dst, check))) => {
             let (mut feed, mut src) = H::unix_pair();
-            let out = file_with(b"");
-            let check = out.try_clone().unwrap();
-            let mut dst = H::file(out);
             load.start().await;
             let (_, report) = zip(write_and_close(&mut feed, &data), async {
                 zc::copy_report(&mut src, &mut dst).await.unwrap()
@@ -98,22 +123,19 @@ async fn one<H: Harness>(i: usize, data: Vec<u8>, load: Arc<Load>) -> (CopyPath,
             drop(dst);
             (CopyPath::Splice, report, content(&check) == data)
         }
-        _ => {
-            let mut src = H::file(file_with(&data));
-            let out = file_with(b"");
-            let check = out.try_clone().unwrap();
-            let mut dst = H::file(out);
+        (_, Some(mut src), Some((mut dst, check))) => {
             load.start().await;
             let report = zc::copy_report(&mut src, &mut dst).await.unwrap();
             drop(dst);
             (CopyPath::CopyFileRange, report, content(&check) == data)
         }
+        _ => unreachable!("files_of makes the files of copy {i}'s route"),
     };
     load.sample();
     out
 }
 
-fn thousand_concurrent_copies_are_exact_and_bounded<H: Harness>() {
+fn thousand_concurrent_copies_are_exact_and_bounded<H: SendHarness>() {
     let _g = exclusive();
     raise_fd_limit(16_384);
     let len = if heavy() { 1 << 20 } else { 64 << 10 };
@@ -124,9 +146,16 @@ fn thousand_concurrent_copies_are_exact_and_bounded<H: Harness>() {
             copies: 4,
             ..Load::default()
         });
-        let warm: Vec<_> = (0..4)
-            .map(|i| H::spawn(one::<H>(i, all[..1000].to_vec(), warm_up.clone())))
-            .collect();
+        let mut warm = Vec::new();
+        for i in 0..4 {
+            let files = files_of::<H>(i, &all[..1000]).await;
+            warm.push(H::spawn(one::<H>(
+                i,
+                all[..1000].to_vec(),
+                files,
+                warm_up.clone(),
+            )));
+        }
         for task in warm {
             task.await;
         }
@@ -135,10 +164,17 @@ fn thousand_concurrent_copies_are_exact_and_bounded<H: Harness>() {
             copies: COPIES,
             ..Load::default()
         });
-        let tasks: Vec<_> = (0..COPIES)
+        let mut tasks = Vec::with_capacity(COPIES);
+        for i in 0..COPIES {
             // Each copy's bytes are the pattern shifted by `i`: a byte of another copy shows.
-            .map(|i| H::spawn(one::<H>(i, all[i..i + len].to_vec(), load.clone())))
-            .collect();
+            let files = files_of::<H>(i, &all[i..i + len]).await;
+            tasks.push(H::spawn(one::<H>(
+                i,
+                all[i..i + len].to_vec(),
+                files,
+                load.clone(),
+            )));
+        }
         let mut splice_copies = 0;
         for (i, task) in tasks.into_iter().enumerate() {
             let (path, report, exact) = task.await;

@@ -131,7 +131,7 @@ async fn file_case<H: Harness>(c: Case) {
     let want = &data[start..start + selected];
     let opts = CopyOptions::new().max_per_poll(c.per_poll);
 
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     H::file_seek(&mut file, start as u64).await;
     let (capacity, pre) = c.buffered.unwrap_or((1, 0));
     let mut reader = BufReader::with_capacity(capacity, &mut file);
@@ -147,7 +147,7 @@ async fn file_case<H: Harness>(c: Case) {
     let (result, arrived, path) = if c.to_file {
         let out = file_with(b"");
         let check = out.try_clone().unwrap();
-        let mut dst = H::file(out);
+        let mut dst = H::file(out).await;
         let r = opts.copy(&mut limited, &mut dst).await;
         drop(dst);
         (r, content(&check), CopyPath::CopyFileRange)
@@ -207,7 +207,7 @@ async fn stream_case<H: Harness>(c: Case) {
         let (result, arrived, path) = if c.to_file {
             let out = file_with(b"");
             let check = out.try_clone().unwrap();
-            let mut dst = H::file(out);
+            let mut dst = H::file(out).await;
             let r = opts.copy(&mut limited, &mut dst).await;
             drop(dst);
             (r, content(&check), CopyPath::Splice)

@@ -10,10 +10,10 @@ use async_std::io::prelude::{ReadExt, SeekExt, WriteExt};
 use async_std::net::TcpStream;
 use async_std::os::unix::net::UnixStream;
 
-use super::{Harness, TIMEOUT};
+use super::{Harness, SendHarness, TIMEOUT};
 
-/// async-std; the body runs in a task on its global executor (so it must be `Send`),
-/// awaited from `async_std::task::block_on`.
+/// async-std; the body runs in `async_std::task::block_on`, the tasks it spawns on
+/// async-std's global executor.
 #[derive(Debug)]
 pub struct AsyncStd;
 
@@ -30,20 +30,11 @@ impl Harness for AsyncStd {
 
     fn block_on<F>(fut: F) -> F::Output
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future + 'static,
+        F::Output: 'static,
     {
-        async_std::task::block_on(async_std::future::timeout(
-            TIMEOUT,
-            async_std::task::spawn(fut),
-        ))
-        .unwrap_or_else(|_| panic!("test timed out after {TIMEOUT:?}"))
-    }
-
-    fn spawn<T: Send + 'static>(
-        fut: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static {
-        async_std::task::spawn(fut)
+        async_std::task::block_on(async_std::future::timeout(TIMEOUT, fut))
+            .unwrap_or_else(|_| panic!("test timed out after {TIMEOUT:?}"))
     }
 
     fn tcp_pair() -> (TcpStream, TcpStream) {
@@ -58,11 +49,11 @@ impl Harness for AsyncStd {
         UnixStream::pair().expect("unix pair")
     }
 
-    fn pipe() -> Option<(File, File)> {
+    async fn pipe() -> Option<(File, File)> {
         None
     }
 
-    fn file(file: File) -> async_std::fs::File {
+    async fn file(file: File) -> async_std::fs::File {
         async_std::fs::File::from(file)
     }
 
@@ -86,5 +77,13 @@ impl Harness for AsyncStd {
 
     async fn file_write_all(file: &mut async_std::fs::File, data: &[u8]) {
         file.write_all(data).await.expect("async-std write")
+    }
+}
+
+impl SendHarness for AsyncStd {
+    fn spawn<T: Send + 'static>(
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> impl Future<Output = T> + Send + 'static {
+        async_std::task::spawn(fut)
     }
 }

@@ -8,7 +8,7 @@ use zc_test_support::{
     content, file_with, pattern, raise_fd_limit, read_to_end, shutdown, write_all, write_and_close,
 };
 
-use super::Harness;
+use super::{Harness, SendHarness};
 
 const MIB_64: usize = 64 << 20;
 
@@ -37,7 +37,7 @@ fn check_report(name: &str, what: &str, report: Report, path: CopyPath, len: usi
 /// position advances by the bytes delivered.
 pub async fn file_to_tcp_takes_sendfile<H: Harness>(len: usize) {
     let data = pattern(len);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let (mut tx, mut rx) = H::tcp_pair();
     let (report, received) = zip(
         async {
@@ -79,10 +79,10 @@ pub async fn tcp_to_tcp_takes_splice<H: Harness>(len: usize) {
 /// A runtime file → a runtime file is `copy_file_range(2)`; both positions advance.
 pub async fn file_to_file_takes_copy_file_range<H: Harness>(len: usize) {
     let data = pattern(len);
-    let mut src = H::file(file_with(&data));
+    let mut src = H::file(file_with(&data)).await;
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     let report = zc::copy_report(&mut src, &mut dst).await.expect("copy");
     check_report(H::NAME, "file → file", report, CopyPath::CopyFileRange, len);
     check_bytes(H::NAME, "file → file", &content(&check), &data);
@@ -96,7 +96,7 @@ pub async fn tcp_to_file_takes_splice<H: Harness>(len: usize) {
     let (mut client, mut server) = H::tcp_pair();
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     let (_, report) = zip(write_and_close(&mut client, &data), async {
         zc::copy_report(&mut server, &mut dst).await.expect("copy")
     })
@@ -148,7 +148,7 @@ pub async fn unix_to_unix_takes_splice<H: Harness>() {
 /// A runtime file → a Unix stream socket is `sendfile(2)`.
 pub async fn file_to_unix_takes_sendfile<H: Harness>() {
     let data = pattern(300_001);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let (mut tx, mut rx) = H::unix_pair();
     let (report, received) = zip(
         async {
@@ -175,7 +175,7 @@ pub async fn unix_to_file_takes_splice<H: Harness>() {
     let (mut client, mut server) = H::unix_pair();
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     let (_, report) = zip(write_and_close(&mut client, &data), async {
         zc::copy_report(&mut server, &mut dst).await.expect("copy")
     })
@@ -194,12 +194,12 @@ fn no_pipe<H: Harness>() -> bool {
 
 /// A runtime file → a pipe is `sendfile(2)`.
 pub async fn file_to_pipe_takes_sendfile<H: Harness>() {
-    let Some((mut tx, mut rx)) = H::pipe() else {
+    let Some((mut tx, mut rx)) = H::pipe().await else {
         no_pipe::<H>();
         return;
     };
     let data = pattern(300_001);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let (report, received) = zip(
         async {
             let report = zc::copy_report(&mut file, &mut tx).await.expect("copy");
@@ -221,14 +221,14 @@ pub async fn file_to_pipe_takes_sendfile<H: Harness>() {
 
 /// A pipe → a runtime file is `splice(2)` straight into the file.
 pub async fn pipe_to_file_takes_splice<H: Harness>() {
-    let Some((mut tx, mut rx)) = H::pipe() else {
+    let Some((mut tx, mut rx)) = H::pipe().await else {
         no_pipe::<H>();
         return;
     };
     let data = pattern(300_001);
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     let (_, report) = zip(
         async {
             write_all(&mut tx, &data).await;
@@ -243,7 +243,7 @@ pub async fn pipe_to_file_takes_splice<H: Harness>() {
 
 /// A pipe → a TCP socket is `splice(2)`.
 pub async fn pipe_to_tcp_takes_splice<H: Harness>() {
-    let Some((mut tx, mut rx)) = H::pipe() else {
+    let Some((mut tx, mut rx)) = H::pipe().await else {
         no_pipe::<H>();
         return;
     };
@@ -270,7 +270,7 @@ pub async fn pipe_to_tcp_takes_splice<H: Harness>() {
 
 /// A TCP socket → a pipe is `splice(2)`.
 pub async fn tcp_to_pipe_takes_splice<H: Harness>() {
-    let Some((mut tx, mut rx)) = H::pipe() else {
+    let Some((mut tx, mut rx)) = H::pipe().await else {
         no_pipe::<H>();
         return;
     };
@@ -296,7 +296,7 @@ pub async fn tcp_to_pipe_takes_splice<H: Harness>() {
 /// nothing duplicated, nothing skipped, and the position afterwards is the end.
 pub async fn partly_read_file_is_copied_from_its_logical_position<H: Harness>() {
     let data = pattern(200_003);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let head = H::file_read_exact(&mut file, 1_001).await;
     check_bytes(H::NAME, "the runtime's own read", &head, &data[..1_001]);
     let (mut tx, mut rx) = H::tcp_pair();
@@ -330,7 +330,7 @@ pub async fn partly_read_file_is_copied_from_its_logical_position<H: Harness>() 
 pub async fn file_range_to_tcp_takes_sendfile_and_sends_exactly_the_range<H: Harness>() {
     let data = pattern(1 << 20);
     let (start, len) = (123_457usize, 300_001usize);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     H::file_seek(&mut file, start as u64).await;
     let (mut tx, mut rx) = H::tcp_pair();
     let (report, received) = zip(
@@ -358,7 +358,7 @@ pub async fn file_range_to_tcp_takes_sendfile_and_sends_exactly_the_range<H: Har
 /// the kernel left the first.
 pub async fn consecutive_ranges_of_one_file_are_adjacent<H: Harness>() {
     let data = pattern(500_000);
-    let mut file = H::file(file_with(&data));
+    let mut file = H::file(file_with(&data)).await;
     let (mut tx, mut rx) = H::tcp_pair();
     let (reports, received) = zip(
         async {
@@ -399,7 +399,7 @@ pub async fn file_sink_is_written_after_its_pending_writes<H: Harness>() {
     let (mut client, mut server) = H::tcp_pair();
     let dst_std = file_with(b"");
     let check = dst_std.try_clone().expect("dup");
-    let mut dst = H::file(dst_std);
+    let mut dst = H::file(dst_std).await;
     H::file_write_all(&mut dst, b"header: written by the runtime\n").await;
     let (_, report) = zip(write_and_close(&mut client, &data), async {
         zc::copy_report(&mut server, &mut dst).await.expect("copy")
@@ -465,7 +465,7 @@ pub async fn relay_splices_both_ways_and_half_closes<H: Harness>() {
 
 /// Many copies at once, each in its own task (on every worker of a multi-threaded runtime),
 /// all deliver exact bytes by `sendfile(2)`: no bytes cross between copies.
-pub async fn concurrent_copies_deliver_exact_bytes<H: Harness>() {
+pub async fn concurrent_copies_deliver_exact_bytes<H: SendHarness>() {
     const COPIES: usize = 500;
     const LEN: usize = 64 << 10;
     raise_fd_limit(8 * COPIES as u64 + 256);
@@ -474,7 +474,7 @@ pub async fn concurrent_copies_deliver_exact_bytes<H: Harness>() {
     for i in 0..COPIES {
         // Each copy's bytes are the pattern shifted by `i`: a byte from another copy shows.
         let data = all[i..i + LEN].to_vec();
-        let mut file = H::file(file_with(&data));
+        let mut file = H::file(file_with(&data)).await;
         let (mut tx, mut rx) = H::tcp_pair();
         let sender = H::spawn(async move {
             let report = zc::copy_report(&mut file, &mut tx).await.expect("copy");

@@ -8,18 +8,22 @@
 //!   file behind the runtime's feature (add one `#[cfg(feature = "..")] pub mod ..;` line).
 //!   - associated types: `Rt` (the runtime marker), `Tcp`, `Unix` (connected stream sockets,
 //!     `Source<Rt> + Sink<Rt>`), `File` (the runtime's file type, `Source + Sink`),
-//!     `PipeReader` (`Source`), `PipeWriter` (`Sink`); all `Send + Unpin + 'static`;
+//!     `PipeReader` (`Source`), `PipeWriter` (`Sink`); all `Unpin + 'static`, and `Send` for
+//!     the runtimes that move tasks between threads ([`SendHarness`]; compio's types are
+//!     not `Send`);
 //!   - `NAME`, used in assertion messages;
-//!   - `block_on(fut)`: runs a `Send + 'static` future to completion on a fresh runtime and
-//!     panics after [`TIMEOUT`]; a multi-threaded flavour runs it inside a spawned task, so
-//!     every body also proves its futures are `Send`;
-//!   - `spawn(fut)`: a task on the current runtime; the returned future is its result (a
-//!     panic in the task is a panic of the awaiting test);
+//!   - `block_on(fut)`: runs a `'static` future to completion on a fresh runtime and panics
+//!     after [`TIMEOUT`] (on the test's thread: the bodies run on compio too, whose futures
+//!     are not `Send`; `matrix_tests!` checks at compile time that the bodies are `Send` on
+//!     the runtimes whose types are);
+//!   - [`SendHarness::spawn`]`(fut)`: a task on the current runtime, for a runtime whose
+//!     types are `Send`; the returned future is its result (a panic in the task is a panic of
+//!     the awaiting test);
 //!   - `tcp_pair()`, `unix_pair()`: connected pairs (on 127.0.0.1 for TCP), called inside
 //!     `block_on`;
-//!   - `pipe()`: `Some((writer, reader))`, or `None` when the runtime has no pipe type (the
+//!   - `pipe().await`: `Some((writer, reader))`, or `None` when the runtime has no pipe type (the
 //!     pipe bodies then print why and return);
-//!   - `file(std_file)`: the runtime's file over a std file, keeping its offset;
+//!   - `file(std_file).await`: the runtime's file over a std file, keeping its offset;
 //!   - `file_position`, `file_seek`, `file_read_exact`, `file_write_all`: the runtime's *own*
 //!     API (not zc's), so the bodies can check zc against it.
 //! * The runtime-independent helpers (`pattern`, `file_with`, `content`, `read_to_end`,
@@ -52,29 +56,25 @@ pub trait Harness: 'static {
     /// The runtime marker of zc's endpoint traits.
     type Rt: zc::Runtime + 'static;
     /// A connected TCP socket.
-    type Tcp: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    type Tcp: Source<Self::Rt> + Sink<Self::Rt> + Unpin + 'static;
     /// A connected Unix stream socket.
-    type Unix: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    type Unix: Source<Self::Rt> + Sink<Self::Rt> + Unpin + 'static;
     /// The runtime's file type.
-    type File: Source<Self::Rt> + Sink<Self::Rt> + Send + Unpin + 'static;
+    type File: Source<Self::Rt> + Sink<Self::Rt> + Unpin + 'static;
     /// The reading end of the runtime's pipe.
-    type PipeReader: Source<Self::Rt> + Send + Unpin + 'static;
+    type PipeReader: Source<Self::Rt> + Unpin + 'static;
     /// The writing end of the runtime's pipe.
-    type PipeWriter: Sink<Self::Rt> + Send + Unpin + 'static;
+    type PipeWriter: Sink<Self::Rt> + Unpin + 'static;
 
     /// Names the runtime (and flavour) in assertion messages.
     const NAME: &'static str;
 
-    /// Runs `fut` to completion on a fresh runtime; panics after [`TIMEOUT`].
+    /// Runs `fut` to completion on a fresh runtime, on the test's thread; panics after
+    /// [`TIMEOUT`].
     fn block_on<F>(fut: F) -> F::Output
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static;
-
-    /// Spawns `fut` on the current runtime; the returned future resolves to its output.
-    fn spawn<T: Send + 'static>(
-        fut: impl Future<Output = T> + Send + 'static,
-    ) -> impl Future<Output = T> + Send + 'static;
+        F: Future + 'static,
+        F::Output: 'static;
 
     /// A connected TCP pair on 127.0.0.1: (client, server).
     fn tcp_pair() -> (Self::Tcp, Self::Tcp);
@@ -82,29 +82,39 @@ pub trait Harness: 'static {
     /// A connected Unix stream pair.
     fn unix_pair() -> (Self::Unix, Self::Unix);
 
-    /// A pipe: (writer, reader); `None` if the runtime has no pipe type.
-    fn pipe() -> Option<(Self::PipeWriter, Self::PipeReader)>;
+    /// A pipe: (writer, reader); `None` if the runtime has no pipe type. (A future: compio
+    /// makes its pipes with an operation of its runtime.)
+    fn pipe() -> impl Future<Output = Option<(Self::PipeWriter, Self::PipeReader)>>;
 
-    /// The runtime's file over `file`, at `file`'s current offset.
-    fn file(file: File) -> Self::File;
+    /// The runtime's file over `file`, at `file`'s current offset. (A future: compio opens
+    /// its files with an operation of its runtime.)
+    fn file(file: File) -> impl Future<Output = Self::File>;
 
     /// The file's position, from the runtime's own `seek(SeekFrom::Current(0))`.
-    fn file_position(file: &mut Self::File) -> impl Future<Output = u64> + Send + '_;
+    fn file_position(file: &mut Self::File) -> impl Future<Output = u64> + '_;
 
     /// The runtime's own `seek(SeekFrom::Start(pos))`.
-    fn file_seek(file: &mut Self::File, pos: u64) -> impl Future<Output = ()> + Send + '_;
+    fn file_seek(file: &mut Self::File, pos: u64) -> impl Future<Output = ()> + '_;
 
     /// The runtime's own `read_exact` of `len` bytes.
-    fn file_read_exact(
-        file: &mut Self::File,
-        len: usize,
-    ) -> impl Future<Output = Vec<u8>> + Send + '_;
+    fn file_read_exact(file: &mut Self::File, len: usize) -> impl Future<Output = Vec<u8>> + '_;
 
     /// The runtime's own `write_all`, without a flush (a runtime may still hold the bytes).
     fn file_write_all<'a>(
         file: &'a mut Self::File,
         data: &'a [u8],
-    ) -> impl Future<Output = ()> + Send + 'a;
+    ) -> impl Future<Output = ()> + 'a;
+}
+
+/// A [`Harness`] whose types are `Send` (tokio, smol, async-std): the bodies that spread
+/// their copies over tasks (on every worker of a multi-threaded runtime) need it.
+pub trait SendHarness:
+    Harness<Tcp: Send, Unix: Send, File: Send, PipeReader: Send, PipeWriter: Send>
+{
+    /// Spawns `fut` on the current runtime; the returned future resolves to its output.
+    fn spawn<T: Send + 'static>(
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> impl Future<Output = T> + Send + 'static;
 }
 
 /// Copies `src` into the sending end of a new TCP pair, shuts that end down, and reads what
@@ -134,36 +144,64 @@ pub fn curl(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("curl is needed by this test (apt-get install curl): {e}"))
 }
 
-/// Expands to one `#[test]` per shared body (and size) of [`matrix`] for harness `$h`.
+/// Expands to one `#[test]` per shared body (and size) of [`matrix`] for harness `$h`:
+/// `matrix_tests!(H)` for a [`SendHarness`] (every body, each checked to be `Send` at compile
+/// time), `matrix_tests!(local H)` for a runtime whose types are not `Send` (compio: every body
+/// but the one that spreads its copies over `Send` tasks).
 macro_rules! matrix_tests {
+    (local $h:ty) => {
+        $crate::support::matrix_tests!(@bodies local $h);
+    };
     ($h:ty) => {
+        $crate::support::matrix_tests!(@bodies send $h);
+    };
+    // The bodies, listed once.
+    (@bodies $mode:ident $h:ty) => {
+        $crate::support::matrix_tests!(@all $mode $h;
+            [
+                file_to_tcp_takes_sendfile,
+                tcp_to_tcp_takes_splice,
+                file_to_file_takes_copy_file_range,
+                tcp_to_file_takes_splice,
+            ];
+            [
+                file_to_tcp_of_64_mib_takes_sendfile_with_exact_bytes,
+                tcp_to_tcp_of_64_mib_takes_splice_with_exact_bytes,
+                file_to_file_of_64_mib_takes_copy_file_range_with_exact_bytes,
+                tcp_to_file_of_64_mib_takes_splice_with_exact_bytes,
+                unix_to_unix_takes_splice,
+                file_to_unix_takes_sendfile,
+                unix_to_file_takes_splice,
+                file_to_pipe_takes_sendfile,
+                pipe_to_file_takes_splice,
+                pipe_to_tcp_takes_splice,
+                tcp_to_pipe_takes_splice,
+                partly_read_file_is_copied_from_its_logical_position,
+                file_range_to_tcp_takes_sendfile_and_sends_exactly_the_range,
+                consecutive_ranges_of_one_file_are_adjacent,
+                file_sink_is_written_after_its_pending_writes,
+                relay_splices_both_ways_and_half_closes,
+            ]
+        );
+    };
+    (@all $mode:ident $h:ty; [$($sized:ident),* $(,)?]; [$($once:ident),* $(,)?]) => {
         /// The harness every test of this file runs on.
         type MatrixHarness = $h;
-        $crate::support::matrix_tests!(@sizes super::MatrixHarness;
-            file_to_tcp_takes_sendfile,
-            tcp_to_tcp_takes_splice,
-            file_to_file_takes_copy_file_range,
-            tcp_to_file_takes_splice,
-        );
-        $crate::support::matrix_tests!(@once MatrixHarness;
-            file_to_tcp_of_64_mib_takes_sendfile_with_exact_bytes,
-            tcp_to_tcp_of_64_mib_takes_splice_with_exact_bytes,
-            file_to_file_of_64_mib_takes_copy_file_range_with_exact_bytes,
-            tcp_to_file_of_64_mib_takes_splice_with_exact_bytes,
-            unix_to_unix_takes_splice,
-            file_to_unix_takes_sendfile,
-            unix_to_file_takes_splice,
-            file_to_pipe_takes_sendfile,
-            pipe_to_file_takes_splice,
-            pipe_to_tcp_takes_splice,
-            tcp_to_pipe_takes_splice,
-            partly_read_file_is_copied_from_its_logical_position,
-            file_range_to_tcp_takes_sendfile_and_sends_exactly_the_range,
-            consecutive_ranges_of_one_file_are_adjacent,
-            file_sink_is_written_after_its_pending_writes,
-            relay_splices_both_ways_and_half_closes,
-            concurrent_copies_deliver_exact_bytes,
-        );
+        $crate::support::matrix_tests!(@sizes super::MatrixHarness; $($sized),*);
+        $crate::support::matrix_tests!(@once MatrixHarness; $($once),*);
+        $crate::support::matrix_tests!(@$mode [$($sized),*] [$($once),*]);
+    };
+    (@local [$($sized:ident),*] [$($once:ident),*]) => {};
+    (@send [$($sized:ident),*] [$($once:ident),*]) => {
+        $crate::support::matrix_tests!(@once MatrixHarness; concurrent_copies_deliver_exact_bytes);
+        /// The bodies' futures are `Send` on this runtime (`block_on` does not need them to be).
+        #[allow(dead_code)]
+        fn bodies_are_send() {
+            fn send<T: Send>(_: &T) {}
+            $( send(&$crate::support::matrix::$sized::<MatrixHarness>(0)); )*
+            $( send(&$crate::support::matrix::$once::<MatrixHarness>()); )*
+            send(&$crate::support::matrix::concurrent_copies_deliver_exact_bytes::<MatrixHarness>());
+        }
     };
     (@sizes $h:ty; $($body:ident),* $(,)?) => {
         $(
@@ -208,10 +246,11 @@ macro_rules! matrix_tests {
 pub(crate) use matrix_tests;
 
 /// Expands to one module per runtime flavour whose feature is enabled (tokio's
-/// `current_thread` and `multi_thread`, smol, async-std), each with one `#[test]` per body;
-/// a body is `fn name<H: Harness>()` in the calling file.
+/// `current_thread` and `multi_thread`, smol, async-std, compio on io_uring and on polling),
+/// each with one `#[test]` per body; a body is `fn name<H: Harness>()` in the calling file.
+/// `per_runtime!(send: ..)` is for bodies that need a [`SendHarness`] (no compio modules).
 macro_rules! per_runtime {
-    ($($body:ident),* $(,)?) => {
+    (send: $($body:ident),* $(,)?) => {
         #[cfg(feature = "tokio")]
         mod tokio_current_thread {
             $( #[test] fn $body() { super::$body::<crate::support::tokio::CurrentThread>() } )*
@@ -229,12 +268,25 @@ macro_rules! per_runtime {
             $( #[test] fn $body() { super::$body::<crate::support::async_std::AsyncStd>() } )*
         }
     };
+    ($($body:ident),* $(,)?) => {
+        $crate::support::per_runtime!(send: $($body),*);
+        #[cfg(feature = "compio")]
+        mod compio_io_uring {
+            $( #[test] fn $body() { super::$body::<crate::support::compio::IoUring>() } )*
+        }
+        #[cfg(feature = "compio")]
+        mod compio_polling {
+            $( #[test] fn $body() { super::$body::<crate::support::compio::Polling>() } )*
+        }
+    };
 }
 pub(crate) use per_runtime;
 
 // One line per runtime, behind its feature.
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(feature = "compio")]
+pub mod compio;
 #[cfg(feature = "smol")]
 pub mod smol;
 #[cfg(feature = "tokio")]

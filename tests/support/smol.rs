@@ -14,11 +14,11 @@ use ::smol::net::unix::UnixStream;
 use ::smol::net::TcpStream;
 use ::smol::{Async, Timer};
 
-use super::{Harness, TIMEOUT};
+use super::{Harness, SendHarness, TIMEOUT};
 
 /// smol with async-net's `TcpStream` / `UnixStream`, async-fs's `File`, and pipes as
-/// `Async<std::fs::File>`. The body runs in a task on smol's global executor (so it must be
-/// `Send`), awaited from `smol::block_on`.
+/// `Async<std::fs::File>`. The body runs in `smol::block_on`; the tasks it spawns run on
+/// smol's global executor.
 #[derive(Debug)]
 pub struct Smol;
 
@@ -29,11 +29,10 @@ pub struct SmolAsyncIo;
 
 fn block_on<F>(fut: F) -> F::Output
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
 {
-    let task = ::smol::spawn(fut);
-    ::smol::block_on(async { Some(task.await) }.or(async {
+    ::smol::block_on(async { Some(fut.await) }.or(async {
         Timer::after(TIMEOUT).await;
         None
     }))
@@ -78,16 +77,10 @@ macro_rules! smol_harness {
 
             fn block_on<F>(fut: F) -> F::Output
             where
-                F: Future + Send + 'static,
-                F::Output: Send + 'static,
+                F: Future + 'static,
+                F::Output: 'static,
             {
                 block_on(fut)
-            }
-
-            fn spawn<T: Send + 'static>(
-                fut: impl Future<Output = T> + Send + 'static,
-            ) -> impl Future<Output = T> + Send + 'static {
-                spawn(fut)
             }
 
             fn tcp_pair() -> ($tcp, $tcp) {
@@ -100,11 +93,11 @@ macro_rules! smol_harness {
                 ($unix_pair(a), $unix_pair(b))
             }
 
-            fn pipe() -> Option<(Async<File>, Async<File>)> {
+            async fn pipe() -> Option<(Async<File>, Async<File>)> {
                 Some(pipe())
             }
 
-            fn file(file: File) -> ::smol::fs::File {
+            async fn file(file: File) -> ::smol::fs::File {
                 ::smol::fs::File::from(file)
             }
 
@@ -128,6 +121,14 @@ macro_rules! smol_harness {
 
             async fn file_write_all(file: &mut ::smol::fs::File, data: &[u8]) {
                 file.write_all(data).await.expect("async-fs write")
+            }
+        }
+
+        impl SendHarness for $ty {
+            fn spawn<T: Send + 'static>(
+                fut: impl Future<Output = T> + Send + 'static,
+            ) -> impl Future<Output = T> + Send + 'static {
+                spawn(fut)
             }
         }
     };

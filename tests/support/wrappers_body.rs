@@ -6,7 +6,7 @@
 fn buffered_reader_sends_its_buffer_then_the_rest_by_sendfile() {
     Runtime::block_on(async {
         let data = pattern((1 << 20) + 3);
-        let file = Runtime::file(file_with(&data));
+        let file = Runtime::file(file_with(&data)).await;
         let mut reader = BufReader::with_capacity(64 << 10, file);
         let mut head = [0u8; 1000];
         reader.read_exact(&mut head).await.expect("read");
@@ -41,7 +41,7 @@ fn buffered_reader_sends_its_buffer_then_the_rest_by_sendfile() {
 fn take_sends_exactly_its_limit_by_sendfile_and_leaves_the_position_after_it() {
     Runtime::block_on(async {
         let data = pattern(1 << 20);
-        let mut file = Runtime::file(file_with(&data));
+        let mut file = Runtime::file(file_with(&data)).await;
         file.seek(std::io::SeekFrom::Start(4_097))
             .await
             .expect("seek");
@@ -69,7 +69,7 @@ fn take_sends_exactly_its_limit_by_sendfile_and_leaves_the_position_after_it() {
 fn take_past_the_end_of_the_file_stops_at_the_end() {
     Runtime::block_on(async {
         let data = pattern(10_000);
-        let mut file = Runtime::file(file_with(&data));
+        let mut file = Runtime::file(file_with(&data)).await;
         let (mut tx, mut rx) = Runtime::tcp_pair();
         let (report, received) = zip(
             async {
@@ -91,7 +91,7 @@ fn take_past_the_end_of_the_file_stops_at_the_end() {
 fn take_of_a_buffered_reader_sends_the_buffer_then_the_kernel_up_to_the_limit() {
     Runtime::block_on(async {
         let data = pattern(1 << 20);
-        let file = Runtime::file(file_with(&data));
+        let file = Runtime::file(file_with(&data)).await;
         let mut reader = BufReader::with_capacity(8 << 10, file);
         let mut head = [0u8; 100];
         reader.read_exact(&mut head).await.expect("read");
