@@ -68,20 +68,6 @@ impl FromStd for support::async_std::AsyncStd {
     }
 }
 
-#[cfg(feature = "compio")]
-impl FromStd for support::compio::IoUring {
-    fn tcp(stream: StdTcpStream) -> Self::Tcp {
-        ::compio::net::TcpStream::from_std(stream).unwrap()
-    }
-}
-
-#[cfg(feature = "compio")]
-impl FromStd for support::compio::Polling {
-    fn tcp(stream: StdTcpStream) -> Self::Tcp {
-        ::compio::net::TcpStream::from_std(stream).unwrap()
-    }
-}
-
 /// The copies of one child: `copies` times, open the file, copy it whole into one TCP
 /// connection to `port`, close it. A small send buffer (`small_sndbuf`) makes each copy many
 /// kernel steps.

@@ -108,6 +108,11 @@ macro_rules! compio_harness {
 
             async fn pipe() -> Option<(compio::fs::pipe::Sender, compio::fs::pipe::Receiver)> {
                 let (reader, writer) = compio::fs::pipe::anonymous().await.expect("a compio pipe");
+                // Non-blocking, as compio's pipes opened from a FIFO are (`anonymous` leaves
+                // them blocking under io_uring; zc makes them non-blocking on first use).
+                for fd in [reader.as_fd(), writer.as_fd()] {
+                    rustix::io::ioctl_fionbio(fd, true).expect("a non-blocking pipe");
+                }
                 Some((writer, reader))
             }
 

@@ -246,9 +246,9 @@ macro_rules! matrix_tests {
 pub(crate) use matrix_tests;
 
 /// Expands to one module per runtime flavour whose feature is enabled (tokio's
-/// `current_thread` and `multi_thread`, smol, async-std, compio on io_uring and on polling),
-/// each with one `#[test]` per body; a body is `fn name<H: Harness>()` in the calling file.
-/// `per_runtime!(send: ..)` is for bodies that need a [`SendHarness`] (no compio modules).
+/// `current_thread` and `multi_thread`, smol, async-std), each with one `#[test]` per body; a
+/// body is `fn name<H: Harness>()` (or `SendHarness`, with `per_runtime!(send: ..)`) in the
+/// calling file.
 macro_rules! per_runtime {
     (send: $($body:ident),* $(,)?) => {
         #[cfg(feature = "tokio")]
@@ -268,16 +268,11 @@ macro_rules! per_runtime {
             $( #[test] fn $body() { super::$body::<crate::support::async_std::AsyncStd>() } )*
         }
     };
+    // compio is not in these suites yet: some bodies assume the harness's file shares the
+    // std file's open file description, which compio's `File` cannot (it is made by opening
+    // the file again); `tests/compio_matrix.rs` runs the matrix on it.
     ($($body:ident),* $(,)?) => {
         $crate::support::per_runtime!(send: $($body),*);
-        #[cfg(feature = "compio")]
-        mod compio_io_uring {
-            $( #[test] fn $body() { super::$body::<crate::support::compio::IoUring>() } )*
-        }
-        #[cfg(feature = "compio")]
-        mod compio_polling {
-            $( #[test] fn $body() { super::$body::<crate::support::compio::Polling>() } )*
-        }
     };
 }
 pub(crate) use per_runtime;

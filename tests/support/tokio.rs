@@ -25,7 +25,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let out = rt.block_on(tokio::time::timeout(TIMEOUT, fut));
+    let out = rt.block_on(async move { tokio::time::timeout(TIMEOUT, fut).await });
     // Blocking-pool threads of a timed-out test must not keep the process alive.
     rt.shutdown_background();
     out.unwrap_or_else(|_| panic!("test timed out after {TIMEOUT:?}"))
