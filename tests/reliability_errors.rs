@@ -125,7 +125,7 @@ fn directory_source_is_std_eisdir<H: Harness>() {
     let reference = io::copy(&mut File::open(dir.path()).unwrap(), &mut Vec::new()).unwrap_err();
     assert_eq!(reference.raw_os_error(), Some(Errno::ISDIR.raw_os_error()));
     H::block_on(async move {
-        let open = || H::file(File::open(dir.path()).unwrap()).await;
+        let open = || H::file(File::open(dir.path()).unwrap());
         let copy = zc::copy(&mut open().await, &mut Vec::new()).await;
         let report = zc::copy_report(&mut open().await, &mut Vec::new()).await;
         assert_matches(&format!("{}: into Vec", H::NAME), copy, report, &reference);
@@ -149,7 +149,7 @@ fn read_only_destination_is_std_ebadf<H: Harness>() {
     let reference = io::copy(&mut &data[..], &mut File::open(&path).unwrap()).unwrap_err();
     assert_eq!(reference.raw_os_error(), Some(Errno::BADF.raw_os_error()));
     H::block_on(async move {
-        let open = || H::file(File::open(&path).unwrap()).await;
+        let open = || H::file(File::open(&path).unwrap());
         let copy = zc::copy(&mut &data[..], &mut open().await).await;
         let report = zc::copy_report(&mut &data[..], &mut open().await).await;
         assert_matches(&format!("{}: slice", H::NAME), copy, report, &reference);
