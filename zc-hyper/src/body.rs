@@ -524,23 +524,28 @@ impl fmt::Debug for ZcBody {
 impl ZcBody {
     /// A body from `segments` of `file` (`None` only if no segment is a file range), whose
     /// file offset is `pos` (`u64::MAX`: unknown).
-    pub(crate) fn from_segments(file: Option<File>, pos: u64, segments: Vec<Segment>) -> ZcBody {
+    pub(crate) fn from_segments(
+        file: Option<File>,
+        pos: u64,
+        mut segments: Vec<Segment>,
+    ) -> ZcBody {
         let mut file_bytes = 0;
         let mut remaining = 0;
-        let segments: VecDeque<Segment> = segments
-            .into_iter()
-            .filter(|segment| match segment {
-                Segment::Bytes(bytes) => !bytes.is_empty(),
-                Segment::File { len, .. } => *len > 0,
-            })
-            .inspect(|segment| match segment {
+        segments.retain(|segment| match segment {
+            Segment::Bytes(bytes) => !bytes.is_empty(),
+            Segment::File { len, .. } => *len > 0,
+        });
+        for segment in &segments {
+            match segment {
                 Segment::Bytes(bytes) => remaining += bytes.len() as u64,
                 Segment::File { len, .. } => {
                     remaining += len;
                     file_bytes += len;
                 }
-            })
-            .collect();
+            }
+        }
+        // Takes the vector's allocation: no second one per body.
+        let segments = VecDeque::from(segments);
         let file = file.map(|file| {
             Arc::new(FileShared {
                 file,
